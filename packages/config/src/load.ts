@@ -30,7 +30,8 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
   const production = mode === 'production';
   const dataDir = path.resolve(cwd, get<string>('DATA_DIR') ?? '.data');
   const s3Endpoint = get<string>('S3_ENDPOINT');
-  const storageDriver = get<'filesystem' | 's3'>('OBJECT_STORAGE_DRIVER') ?? (s3Endpoint ? 's3' : 'filesystem');
+  const storageDriver =
+    get<'filesystem' | 's3'>('OBJECT_STORAGE_DRIVER') ?? (s3Endpoint ? 's3' : 'filesystem');
   const hetznerToken = get<string>('HETZNER_API_TOKEN');
   const volumeProvider = get<'local' | 'hetzner'>('VOLUME_PROVIDER') ?? (hetznerToken ? 'hetzner' : 'local');
   const accessKeyId = get<string>('S3_ACCESS_KEY_ID');
@@ -39,25 +40,43 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
   if (storageDriver === 's3' && !s3Endpoint) {
     problems.push({
       variable: 'S3_ENDPOINT',
-      message: 'S3_ENDPOINT is missing: OBJECT_STORAGE_DRIVER=s3 needs the endpoint of the S3-compatible store (for R2: https://<account-id>.r2.cloudflarestorage.com)',
+      message:
+        'S3_ENDPOINT is missing: OBJECT_STORAGE_DRIVER=s3 needs the endpoint of the S3-compatible store (for R2: https://<account-id>.r2.cloudflarestorage.com)',
     });
   }
   if (storageDriver === 's3' && (!accessKeyId || !secretAccessKey)) {
     problems.push({
       variable: 'S3_ACCESS_KEY_ID',
-      message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY) are required with S3 storage; create an API token with object read and write access for the buckets',
+      message:
+        'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY) are required with S3 storage; create an API token with object read and write access for the buckets',
     });
   }
   if (volumeProvider === 'hetzner' && !hetznerToken) {
     problems.push({
       variable: 'HETZNER_API_TOKEN',
-      message: 'HETZNER_API_TOKEN is missing: VOLUME_PROVIDER=hetzner needs an API token with read and write access',
+      message:
+        'HETZNER_API_TOKEN is missing: VOLUME_PROVIDER=hetzner needs an API token with read and write access',
     });
   }
   if (production) {
-    requireInProduction(problems, !get('DATABASE_URL'), 'DATABASE_URL', 'a PostgreSQL URL; embedded PGlite is for development only');
-    requireInProduction(problems, storageDriver !== 's3', 'S3_ENDPOINT', 'an S3-compatible store such as R2; filesystem storage is for development only');
-    requireInProduction(problems, !get('ENCRYPTION_MASTER_KEY'), 'ENCRYPTION_MASTER_KEY', 'a real master key; generate one with: openssl rand -hex 32');
+    requireInProduction(
+      problems,
+      !get('DATABASE_URL'),
+      'DATABASE_URL',
+      'a PostgreSQL URL; embedded PGlite is for development only',
+    );
+    requireInProduction(
+      problems,
+      storageDriver !== 's3',
+      'S3_ENDPOINT',
+      'an S3-compatible store such as R2; filesystem storage is for development only',
+    );
+    requireInProduction(
+      problems,
+      !get('ENCRYPTION_MASTER_KEY'),
+      'ENCRYPTION_MASTER_KEY',
+      'a real master key; generate one with: openssl rand -hex 32',
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -68,7 +87,11 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     logLevel: get('LOG_LEVEL') ?? 'info',
     host: get<string>('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
     portOverride: get<number>('PORT'),
-    ports: { auth: authPort, skillpod: get<number>('SKILLPOD_PORT') ?? 3003, cockpit: get<number>('COCKPIT_PORT') ?? 3004 },
+    ports: {
+      auth: authPort,
+      skillpod: get<number>('SKILLPOD_PORT') ?? 3003,
+      cockpit: get<number>('COCKPIT_PORT') ?? 3004,
+    },
     dataDir,
     database: {
       url: get<string>('DATABASE_URL'),
@@ -94,7 +117,9 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     },
     encryption: {
       masterKeyHex: get<string>('ENCRYPTION_MASTER_KEY')?.toLowerCase(),
-      previousMasterKeysHex: (get<string[]>('ENCRYPTION_MASTER_KEY_PREVIOUS') ?? []).map((key) => key.toLowerCase()),
+      previousMasterKeysHex: (get<string[]>('ENCRYPTION_MASTER_KEY_PREVIOUS') ?? []).map((key) =>
+        key.toLowerCase(),
+      ),
     },
     volumes: {
       provider: volumeProvider,
@@ -128,7 +153,12 @@ function readRaw(env: Environment, spec: VariableSpec): { name: string; value: s
   return undefined;
 }
 
-function requireInProduction(problems: ConfigProblem[], missing: boolean, variable: string, what: string): void {
+function requireInProduction(
+  problems: ConfigProblem[],
+  missing: boolean,
+  variable: string,
+  what: string,
+): void {
   if (missing && !problems.some((problem) => problem.variable === variable)) {
     problems.push({ variable, message: `${variable} is required when NODE_ENV=production: set ${what}` });
   }

@@ -48,14 +48,14 @@ const url = (schemes: readonly string[], hint: string) =>
         return false;
       }
     },
-    { error: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}, for example ${hint}` },
+    {
+      error: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}, for example ${hint}`,
+    },
   );
 
-const bucketName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    error: 'must be a bucket name of 3-63 lowercase letters, digits, dots or hyphens',
-  });
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+  error: 'must be a bucket name of 3-63 lowercase letters, digits, dots or hyphens',
+});
 
 /**
  * Every environment variable the platform reads. The names are the platform's existing ones
@@ -98,7 +98,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PORT',
     schema: port,
     type: 'port',
-    description: 'Port of a service started on its own (`skillancer start auth-svc`). Overrides the per-service port.',
+    description:
+      'Port of a service started on its own (`skillancer start auth-svc`). Overrides the per-service port.',
     example: '8080',
     services: ['auth-svc', 'skillpod-svc', 'cockpit-svc'],
   },
@@ -161,7 +162,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'REDIS_URL',
     schema: url(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
     type: 'url',
-    description: 'Redis for login rate limits shared by replicas. Without it the limits are kept in memory per process.',
+    description:
+      'Redis for login rate limits shared by replicas. Without it the limits are kept in memory per process.',
     example: 'redis://127.0.0.1:6379',
     services: ['auth-svc'],
     secret: true,
@@ -205,7 +207,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'S3_SECRET_ACCESS_KEY',
     schema: z.string().min(1, { error: 'must not be empty' }),
     type: 'string',
-    description: 'Secret access key for the S3-compatible store. `R2_SECRET_ACCESS_KEY` is accepted as an alias.',
+    description:
+      'Secret access key for the S3-compatible store. `R2_SECRET_ACCESS_KEY` is accepted as an alias.',
     example: '(secret)',
     services: ALL,
     secret: true,
@@ -214,7 +217,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'S3_FORCE_PATH_STYLE',
     schema: booleanFlag,
     type: 'boolean',
-    description: 'Address buckets as a path (`endpoint/bucket/key`) instead of a subdomain; needed by MinIO and LocalStack.',
+    description:
+      'Address buckets as a path (`endpoint/bucket/key`) instead of a subdomain; needed by MinIO and LocalStack.',
     defaultText: 'false',
     example: 'true',
     services: ALL,
@@ -299,10 +303,12 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'HETZNER_API_TOKEN',
     schema: z.string().regex(/^[A-Za-z0-9]{16,128}$/, {
-      error: 'must be a Hetzner Cloud API token (letters and digits); create one in the Hetzner Console under Security > API tokens',
+      error:
+        'must be a Hetzner Cloud API token (letters and digits); create one in the Hetzner Console under Security > API tokens',
     }),
     type: 'string',
-    description: 'Hetzner Cloud API token with read and write access to the project that holds the SkillPod nodes.',
+    description:
+      'Hetzner Cloud API token with read and write access to the project that holds the SkillPod nodes.',
     example: '(secret)',
     services: ['skillpod-svc', 'cli'],
     secret: true,
@@ -353,7 +359,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'AUTH_JWKS_URL',
     schema: url(['http', 'https'], 'http://auth-svc:3001/.well-known/jwks.json'),
     type: 'url',
-    description: "URL of auth-svc's public signing keys, used by skillpod-svc and cockpit-svc to verify access tokens.",
+    description:
+      "URL of auth-svc's public signing keys, used by skillpod-svc and cockpit-svc to verify access tokens.",
     defaultText: 'http://127.0.0.1:AUTH_PORT/.well-known/jwks.json',
     example: 'http://auth-svc:3001/.well-known/jwks.json',
     services: ['skillpod-svc', 'cockpit-svc'],
@@ -369,7 +376,9 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'ACCESS_TOKEN_TTL',
-    schema: positiveInt('seconds').max(3600, { error: 'must be at most 3600 seconds; access tokens are short-lived' }),
+    schema: positiveInt('seconds').max(3600, {
+      error: 'must be at most 3600 seconds; access tokens are short-lived',
+    }),
     type: 'integer (s)',
     description: 'Lifetime of an access token.',
     defaultText: '900',
@@ -398,7 +407,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'TENANT_SHRED_DELAY_HOURS',
     schema: z.coerce.number({ error: 'must be a number of hours' }).min(0, { error: 'must not be negative' }),
     type: 'number (h)',
-    description: 'Waiting period between a tenant erasure request and the destruction of its keys; can be cancelled meanwhile.',
+    description:
+      'Waiting period between a tenant erasure request and the destruction of its keys; can be cancelled meanwhile.',
     defaultText: '72',
     example: '168',
     services: ['auth-svc', 'cli'],

@@ -48,21 +48,40 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad variable at once', () => {
-    const problems = problemsOf({ AUTH_PORT: '70000', HETZNER_VOLUME_SIZE: '5', DATABASE_URL: 'mysql://x', S3_FORCE_PATH_STYLE: 'yes' });
+    const problems = problemsOf({
+      AUTH_PORT: '70000',
+      HETZNER_VOLUME_SIZE: '5',
+      DATABASE_URL: 'mysql://x',
+      S3_FORCE_PATH_STYLE: 'yes',
+    });
 
     expect(problems).toHaveLength(4);
     expect(problems.some((message) => message.startsWith('AUTH_PORT must be a port number'))).toBe(true);
-    expect(problems.some((message) => message.startsWith('HETZNER_VOLUME_SIZE must be at least 10 GB'))).toBe(true);
-    expect(problems.some((message) => message.startsWith('DATABASE_URL must be a URL starting with postgres://'))).toBe(true);
-    expect(problems.some((message) => message.startsWith('S3_FORCE_PATH_STYLE must be true or false'))).toBe(true);
+    expect(problems.some((message) => message.startsWith('HETZNER_VOLUME_SIZE must be at least 10 GB'))).toBe(
+      true,
+    );
+    expect(
+      problems.some((message) => message.startsWith('DATABASE_URL must be a URL starting with postgres://')),
+    ).toBe(true);
+    expect(problems.some((message) => message.startsWith('S3_FORCE_PATH_STYLE must be true or false'))).toBe(
+      true,
+    );
   });
 
   it('rejects embedded defaults in production', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
 
-    expect(problems.some((message) => message.startsWith('DATABASE_URL is required when NODE_ENV=production'))).toBe(true);
-    expect(problems.some((message) => message.startsWith('S3_ENDPOINT is required when NODE_ENV=production'))).toBe(true);
-    expect(problems.some((message) => message.startsWith('ENCRYPTION_MASTER_KEY is required when NODE_ENV=production'))).toBe(true);
+    expect(
+      problems.some((message) => message.startsWith('DATABASE_URL is required when NODE_ENV=production')),
+    ).toBe(true);
+    expect(
+      problems.some((message) => message.startsWith('S3_ENDPOINT is required when NODE_ENV=production')),
+    ).toBe(true);
+    expect(
+      problems.some((message) =>
+        message.startsWith('ENCRYPTION_MASTER_KEY is required when NODE_ENV=production'),
+      ),
+    ).toBe(true);
   });
 
   it('accepts a complete production environment', () => {

@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { AppError, forbidden, serviceUnavailable, unauthorized } from './errors.js';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  ACCESS_TOKEN_AUDIENCE,
+  type Permission,
+  type Principal,
+  permissionsOf,
+  type Role,
+} from './principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<Principal>;
+
+const ROLES: readonly string[] = ['owner', 'admin', 'member'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const { sub, tid, role, sid } = payload as JWTPayload & Record<string, unknown>;
+  if (typeof sub !== 'string' || !UUID.test(sub) || typeof tid !== 'string' || !UUID.test(tid)) {
+    throw unauthorized('invalid_token', 'The access token lacks a valid subject or tenant; log in again');
+  }
+  if (typeof role !== 'string' || !ROLES.includes(role) || typeof sid !== 'string') {
+    throw unauthorized('invalid_token', 'The access token lacks a valid role or session; log in again');
+  }
+  return {
+    userId: sub,
+    tenantId: tid,
+    role: role as Role,
+    sessionId: sid,
+    permissions: permissionsOf(role as Role),
+  };
+}
+
+/** Maps jose's failures to API errors: an outage of the key source is a 503, anything else a 401. */
+function translateVerifyError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof joseErrors.JWTExpired) {
+    return unauthorized(
+      'token_expired',
+      'The access token has expired; get a new one from POST /auth/refresh',
+    );
+  }
+  if (
+    error instanceof joseErrors.JWKSTimeout ||
+    (error instanceof TypeError && /fetch/i.test(error.message))
+  ) {
+    return serviceUnavailable(
+      'auth_unavailable',
+      'The signing keys of auth-svc could not be fetched; retry shortly',
+      error,
+    );
+  }
+  if (error instanceof joseErrors.JOSEError) {
+    return unauthorized('invalid_token', 'The access token is invalid; log in again');
+  }
+  return serviceUnavailable(
+    'auth_unavailable',
+    'The access token could not be verified; retry shortly',
+    error,
+  );
+}
+
+/**
+ * Verifies access tokens against a key source: auth-svc passes its own key lookup, the other
+ * services the JWKS of auth-svc. Only EdDSA is accepted, so `alg: none` and HMAC tokens fail.
+ */
+export function createAccessTokenVerifier(options: {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+}): AccessTokenVerifier {
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, options.keys, {
+        issuer: options.issuer,
+        audience: ACCESS_TOKEN_AUDIENCE,
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      return toPrincipal(payload);
+    } catch (error) {
+      throw translateVerifyError(error);
+    }
+  };
+}
+
+/** A JWKS key source that caches keys and refetches when a token names an unknown key id. */
+export function remoteJwks(jwksUrl: string): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUrl), {
+    cooldownDuration: 30_000,
+    cacheMaxAge: 10 * 60_000,
+    timeoutDuration: 5000,
+  });
+}
+
+/** Reads the bearer token of a request, or throws 401 `missing_token`. */
+export function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header) : null;
+  if (!match?.[1]) {
+    throw unauthorized('missing_token', 'Send an access token in the Authorization header: "Bearer <token>"');
+  }
+  return match[1];
+}
+
+/** Adds `request.principal` and the `authenticate` hook that fills it. */
+export function installAuthentication(app: FastifyInstance, verify: AccessTokenVerifier): void {
+  app.decorateRequest('principal', null);
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    request.principal = await verify(bearerToken(request));
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest) => Promise<void>;
+  }
+}
+
+/** Returns the principal of an authenticated request; use in handlers behind `authenticate`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized('missing_token', 'This route needs an access token');
+  return request.principal;
+}
+
+/** Throws 403 when the caller's role lacks the permission. */
+export function requirePermission(request: FastifyRequest, permission: Permission): Principal {
+  const principal = principalOf(request);
+  if (!principal.permissions.includes(permission)) {
+    throw forbidden(
+      'permission_denied',
+      `This action needs the ${permission} permission, which your role (${principal.role}) lacks`,
+    );
+  }
+  return principal;
+}

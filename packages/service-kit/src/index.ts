@@ -1,0 +1,16 @@
+export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './app.js';
+export {
+  type AccessTokenVerifier,
+  bearerToken,
+  createAccessTokenVerifier,
+  principalOf,
+  remoteJwks,
+  requirePermission,
+} from './auth.js';
+export { installErrorHandler } from './error-handler.js';
+export * from './errors.js';
+export { type HealthCheck, installHealthRoutes } from './health.js';
+export { createLoggerOptions, REDACTED_FIELDS } from './logger.js';
+export { type DependencyCall, type DependencyObserver, installMetrics, ServiceMetrics } from './metrics.js';
+export * from './principal.js';
+export { installGracefulShutdown, type ShutdownStep } from './shutdown.js';
