@@ -1,0 +1,120 @@
+import type { RateLimitState } from '../types.js';
+import { abortedError, sleep } from './sleep.js';
+import type { RawHandler } from './types.js';
+
+/** Reads `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (UNIX seconds); null if any is missing. */
+export function readRateLimit(headers: Headers): RateLimitState | null {
+  const limit = Number(headers.get('ratelimit-limit'));
+  const remaining = Number(headers.get('ratelimit-remaining'));
+  const reset = Number(headers.get('ratelimit-reset'));
+  if (
+    !headers.has('ratelimit-limit') ||
+    !headers.has('ratelimit-remaining') ||
+    !headers.has('ratelimit-reset')
+  ) {
+    return null;
+  }
+  if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0)
+    return null;
+  return { limit, remaining, resetAt: new Date(reset * 1000) };
+}
+
+/**
+ * Paces requests so that the project's budget is not overdrawn. The budget refills gradually (3600 per
+ * hour by default), so the refill rate is estimated from the headers as the missing requests divided by
+ * the time until `RateLimit-Reset`. Each request takes one request from a local estimate; when it drops
+ * below one, callers wait, one at a time, until the estimate has refilled.
+ */
+export class RatePacer {
+  #limit = 0;
+  #tokens = 0;
+  #tokensAt = 0;
+  #resetAtMs = 0;
+  #refillPerMs = 0;
+  #known = false;
+  #inFlight = 0;
+  #queue: Promise<void> = Promise.resolve();
+  readonly #now: () => number;
+  #latest: RateLimitState | null = null;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** Rate-limit state from the latest response, or null before the first one. */
+  get state(): RateLimitState | null {
+    return this.#latest;
+  }
+
+  /** Waits until a request may be sent without overdrawing the budget, then counts it as in flight. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.#queue.then(() => this.#waitForToken(signal));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Records the end of a request and, when the response carried them, the rate-limit headers. */
+  release(headers: Headers | null): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    const state = headers === null ? null : readRateLimit(headers);
+    if (state === null) return;
+
+    const now = this.#now();
+    const resetAtMs = state.resetAt.getTime();
+    const missing = state.limit - state.remaining;
+    if (missing > 0 && resetAtMs > now) {
+      this.#refillPerMs = missing / (resetAtMs - now);
+    } else if (this.#refillPerMs === 0) {
+      this.#refillPerMs = state.limit / 3_600_000;
+    }
+    // Requests still in flight may not be counted in this response yet, so assume they were not.
+    this.#tokens = Math.max(0, state.remaining - this.#inFlight);
+    this.#tokensAt = now;
+    this.#limit = state.limit;
+    this.#resetAtMs = resetAtMs;
+    this.#known = true;
+    this.#latest = state;
+  }
+
+  async #waitForToken(signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw abortedError(signal);
+      const now = this.#now();
+      const available = this.#estimate(now);
+      if (!this.#known || available >= 1) {
+        this.#tokens = available - 1;
+        this.#tokensAt = now;
+        this.#inFlight += 1;
+        return;
+      }
+      const untilToken = this.#refillPerMs > 0 ? (1 - available) / this.#refillPerMs : this.#resetAtMs - now;
+      const untilReset = Math.max(0, this.#resetAtMs - now);
+      await sleep(Math.max(1, Math.min(untilToken, untilReset || untilToken)), signal);
+      if (this.#now() >= this.#resetAtMs && this.#estimate(this.#now()) < 1) {
+        // The reset time passed without a refill we could see: trust the documented full budget.
+        this.#tokens = this.#limit;
+        this.#tokensAt = this.#now();
+      }
+    }
+  }
+
+  #estimate(now: number): number {
+    if (!this.#known) return Number.POSITIVE_INFINITY;
+    return Math.min(this.#limit, this.#tokens + (now - this.#tokensAt) * this.#refillPerMs);
+  }
+}
+
+/** Wraps a handler so that every request waits for the pacer and feeds the response headers back. */
+export function withRateLimit(inner: RawHandler, pacer: RatePacer, pace: boolean): RawHandler {
+  return async (request) => {
+    if (pace) await pacer.acquire(request.signal);
+    try {
+      const response = await inner(request);
+      pacer.release(response.headers);
+      return response;
+    } catch (error) {
+      pacer.release(null);
+      throw error;
+    }
+  };
+}
