@@ -1,0 +1,55 @@
+import type { PlatformConfig } from '@skillancer/config';
+import type { Database } from '@skillancer/database';
+import type { ServiceApp, ServiceMetrics } from '@skillancer/service-kit';
+import { Redis } from 'ioredis';
+import { buildAuthApp } from './app.js';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './security/rate-limiter.js';
+
+export interface AuthServiceContext {
+  config: PlatformConfig;
+  db: Database;
+  masterKey: Buffer;
+  metrics: ServiceMetrics;
+}
+
+/** Wires configuration to auth-svc: the rate limiter on Redis when `REDIS_URL` is set, in memory otherwise. */
+export async function createAuthService(
+  context: AuthServiceContext,
+): Promise<{ app: ServiceApp; close: () => Promise<void> }> {
+  const { config } = context;
+  let rateLimiter: RateLimiter;
+  const checks: Record<string, () => Promise<void>> = {};
+  if (config.redisUrl) {
+    const redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: false,
+    });
+    await redis.connect();
+    rateLimiter = new RedisRateLimiter(redis);
+    checks.redis = async () => {
+      await redis.ping();
+    };
+  } else {
+    rateLimiter = new MemoryRateLimiter();
+  }
+
+  const app = await buildAuthApp({
+    db: context.db,
+    masterKey: context.masterKey,
+    rateLimiter,
+    issuer: config.auth.issuer,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    logLevel: config.logLevel,
+    metrics: context.metrics,
+    checks,
+  });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await rateLimiter.close();
+    },
+  };
+}

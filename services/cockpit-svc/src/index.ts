@@ -1,0 +1,2 @@
+export { buildCockpitApp, type CockpitAppDependencies } from './app.js';
+export { type CockpitServiceContext, createCockpitService } from './server.js';

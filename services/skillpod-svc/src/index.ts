@@ -1,0 +1,2 @@
+export { buildSkillpodApp, type SkillpodAppDependencies } from './app.js';
+export { createSkillpodService, type SkillpodServiceContext } from './server.js';

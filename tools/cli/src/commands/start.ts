@@ -1,0 +1,68 @@
+import type { PlatformConfig } from '@skillancer/config';
+import { type DependencyObserver, installGracefulShutdown, type ShutdownStep } from '@skillancer/service-kit';
+import pino from 'pino';
+import { openPlatformDatabase } from '../runtime/database.js';
+import { resolveMasterKey } from '../runtime/master-key.js';
+import { createService, metricsFor, portOf, SERVICE_NAMES, type ServiceName } from '../runtime/services.js';
+
+export interface StartedPlatform {
+  urls: Map<ServiceName, string>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the named services (all three by default) in this process on one database, then prints
+ * where each listens. Auth-svc starts first, because the others fetch its signing keys.
+ */
+export async function startPlatform(
+  config: PlatformConfig,
+  requested: readonly ServiceName[] = SERVICE_NAMES,
+  options: { installSignalHandlers?: boolean; printBanner?: boolean } = {},
+): Promise<StartedPlatform> {
+  const logger = pino({ level: config.logLevel, base: { service: 'skillancer' } });
+  const services = metricsFor(SERVICE_NAMES.filter((name) => requested.includes(name)));
+  const observers = services.map((service) => service.metrics.observer('database'));
+  const fanOut: DependencyObserver = (call) => {
+    for (const observer of observers) observer(call);
+  };
+
+  const masterKey = await resolveMasterKey(config, logger);
+  const db = await openPlatformDatabase(config, logger, fanOut);
+  const steps: ShutdownStep[] = [];
+  const urls = new Map<ServiceName, string>();
+
+  try {
+    for (const { name, metrics } of services) {
+      const service = await createService(name, { config, db, masterKey, metrics });
+      const port = portOf(name, config, services.length === 1);
+      await service.app.listen({ host: config.host, port });
+      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      urls.set(name, url);
+      steps.push({ name, close: service.close });
+      logger.info({ service: name, url, docs: `${url}/docs` }, 'service listening');
+    }
+  } catch (error) {
+    for (const step of steps.reverse()) await step.close().catch(() => undefined);
+    await db.close();
+    throw error;
+  }
+  steps.push({ name: 'database', close: () => db.close() });
+
+  if (options.printBanner ?? config.mode !== 'production') {
+    const lines = [...urls].map(([name, url]) => `  ${name.padEnd(13)} ${url}   API docs: ${url}/docs`);
+    process.stdout.write(
+      `\nSkillancer is running (${db.engine}, ${config.storage.driver} storage, ${config.volumes.provider} volumes):\n${lines.join('\n')}\n\n`,
+    );
+  }
+  if (options.installSignalHandlers ?? true) installGracefulShutdown(steps, logger);
+
+  let stopped = false;
+  return {
+    urls,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const step of steps) await step.close();
+    },
+  };
+}

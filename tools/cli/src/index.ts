@@ -1,0 +1,2 @@
+export { type StartedPlatform, startPlatform } from './commands/start.js';
+export { buildProgram, CliError, main } from './main.js';
