@@ -36,6 +36,7 @@ export class RatePacer {
   #queue: Promise<void> = Promise.resolve();
   readonly #now: () => number;
   #latest: RateLimitState | null = null;
+  readonly #releaseWaiters: Array<() => void> = [];
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -56,6 +57,7 @@ export class RatePacer {
   /** Records the end of a request and, when the response carried them, the rate-limit headers. */
   release(headers: Headers | null): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
+    for (const wake of this.#releaseWaiters.splice(0)) wake();
     const state = headers === null ? null : readRateLimit(headers);
     if (state === null) return;
 
@@ -79,6 +81,11 @@ export class RatePacer {
   async #waitForToken(signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw abortedError(signal);
+      if (!this.#known && this.#inFlight > 0) {
+        // Until a response has shown the budget, send one request at a time.
+        await this.#nextRelease(signal);
+        continue;
+      }
       const now = this.#now();
       const available = this.#estimate(now);
       if (!this.#known || available >= 1) {
@@ -96,6 +103,17 @@ export class RatePacer {
         this.#tokensAt = this.#now();
       }
     }
+  }
+
+  #nextRelease(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(abortedError(signal));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#releaseWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 
   #estimate(now: number): number {

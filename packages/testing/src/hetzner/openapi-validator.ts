@@ -228,3 +228,11 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+let shared: OpenApiValidator | undefined;
+
+/** One validator per process, because loading and compiling the document takes a moment. */
+export function sharedOpenApiValidator(): OpenApiValidator {
+  shared ??= new OpenApiValidator();
+  return shared;
+}

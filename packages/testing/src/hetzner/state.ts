@@ -13,6 +13,16 @@ export interface SimVolume {
   protection: { delete: boolean };
 }
 
+/** A volume to add directly to the state. */
+export interface VolumeSeed {
+  name: string;
+  location: string;
+  size?: number;
+  labels?: Record<string, string>;
+  serverId?: number;
+  protected?: boolean;
+}
+
 export interface SimServer {
   id: number;
   name: string;
@@ -81,6 +91,31 @@ export class SimState {
     };
     this.servers.set(server.id, server);
     return server;
+  }
+
+  /** Adds an available volume directly, without an action; for seeding tests. */
+  addVolume(seed: VolumeSeed): SimVolume {
+    const location = this.findLocation(seed.location);
+    if (location === undefined)
+      throw new Error(`unknown location '${seed.location}' for volume '${seed.name}'`);
+    const server = seed.serverId === undefined ? undefined : this.servers.get(seed.serverId);
+    if (seed.serverId !== undefined && server === undefined)
+      throw new Error(`unknown server ${seed.serverId}`);
+    const volume: SimVolume = {
+      id: this.nextVolumeId(),
+      name: seed.name,
+      created: new Date().toISOString(),
+      serverId: server?.id ?? null,
+      location,
+      size: seed.size ?? 10,
+      labels: { ...(seed.labels ?? {}) },
+      status: 'available',
+      format: null,
+      protection: { delete: seed.protected ?? false },
+    };
+    this.volumes.set(volume.id, volume);
+    server?.volumeIds.push(volume.id);
+    return volume;
   }
 
   /** True while an active action holds a lock on the resource. */
