@@ -1,0 +1,54 @@
+import { Buffer } from 'node:buffer';
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes RFC 4648 §5 base64url without padding, or returns undefined when `text` is not in
+ * canonical form. Node's own decoder skips invalid characters and whitespace and accepts both
+ * alphabets, so the result is re-encoded and compared: any dropped or non-canonical input differs.
+ */
+export function decodeBase64UrlStrict(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.toString('base64url') !== text) {
+    return undefined;
+  }
+  return bytes;
+}
+
+/** Decodes padded standard base64 (RFC 4648 §4) and returns undefined for anything non-canonical. */
+export function decodeBase64Strict(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text) {
+    return undefined;
+  }
+  return bytes;
+}
+
+/** Decodes UTF-8 and returns undefined for invalid byte sequences instead of inserting U+FFFD. */
+export function decodeUtf8Strict(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Encodes strings as a sequence of (4-byte big-endian byte length, UTF-8 bytes). Unlike joining with
+ * a separator or JSON.stringify, the encoding is injective: ("ab", "c") and ("a", "bc") differ, and
+ * property order or escaping cannot change it.
+ */
+export function encodeLengthPrefixed(parts: readonly string[]): Buffer {
+  let total = 0;
+  for (const part of parts) {
+    total += 4 + Buffer.byteLength(part, 'utf8');
+  }
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const part of parts) {
+    const length = out.write(part, offset + 4, 'utf8');
+    out.writeUInt32BE(length, offset);
+    offset += 4 + length;
+  }
+  return out;
+}

@@ -1,0 +1,382 @@
+import { randomBytes } from 'node:crypto';
+import { PhiCryptoError, requireArgument } from '../errors.js';
+import { zeroize } from '../internal/bytes.js';
+import type { DependencyObserver } from '../observer.js';
+import { TenantKeyCache } from './key-cache.js';
+import {
+  destroyRetiredVersions,
+  type LifecycleContext,
+  loadRecords,
+  newestRecord,
+  setMinimumDecryptionVersion,
+  shreddedError,
+  shredTenant,
+} from './key-lifecycle.js';
+import type { DataKey, IndexKey } from './key-material.js';
+import { DATA_KEY_BYTES, type KeyPurpose, wrapKey } from './key-wrap.js';
+import type { MasterKeyring } from './master-keyring.js';
+import {
+  assertMasterKeysConfigured,
+  type MasterKeyStatus,
+  type RewrapOptions,
+  type RewrapSummary,
+  readMasterKeyStatus,
+  rewrapTenantKeys,
+} from './master-rotation.js';
+import { observeRepository } from './observed-repository.js';
+import type { TenantKeyRecord, TenantKeyRepository } from './repository.js';
+import type { ShredReceipt, ShredRequest } from './shredding.js';
+import { type TenantKeyInfo, TenantKeyring, toKeyInfo } from './tenant-keyring.js';
+
+/**
+ * NIST SP 800-38D §8.3: with random 96-bit nonces, at most 2^32 encryptions per key. The
+ * rotation threshold cannot be set above it, and no key version is used past its threshold.
+ */
+export const GCM_RANDOM_NONCE_LIMIT = 2 ** 32;
+
+/**
+ * Default point at which a data key is rotated: 2^30 encryptions. The chance of any nonce
+ * collision among q random 96-bit nonces is about q²/2^97, so 2^-37 here against 2^-33 at the
+ * NIST limit. The 3 × 2^30 headroom absorbs encryptions by replicas whose cache still holds the
+ * old version for up to one cache TTL. At 10,000 encryptions per second for one tenant a key
+ * lasts about 30 hours.
+ */
+export const DEFAULT_ROTATE_AFTER_ENCRYPTIONS = 2 ** 30;
+
+/**
+ * Encryptions reserved per repository round trip. A crash wastes at most this many from the
+ * count, which errs on the safe side, and it keeps the usage update off the per-value path.
+ */
+export const DEFAULT_USAGE_RESERVATION = 4096;
+
+export type KeyCreationReason = 'first_use' | 'requested_rotation' | 'usage_limit';
+
+/** A key version the manager created; the service records it in the audit trail. */
+export interface KeyCreatedEvent {
+  tenantId: string;
+  purpose: KeyPurpose;
+  version: number;
+  masterKeyId: string;
+  reason: KeyCreationReason;
+}
+
+export interface KeyManagerOptions {
+  masterKeys: MasterKeyring;
+  repository: TenantKeyRepository;
+  cache?: {
+    /** Default 1,000 tenants. */
+    maxTenants?: number;
+    /** Default 5 minutes; see `KeyCacheOptions.ttlMs`. */
+    ttlMs?: number;
+  };
+  /** Encryptions per data key version before it rotates; default `DEFAULT_ROTATE_AFTER_ENCRYPTIONS`, at most 2^32. */
+  rotateAfterEncryptions?: number;
+  /** Default `DEFAULT_USAGE_RESERVATION`. */
+  usageReservation?: number;
+  /** Milliseconds since the epoch; injectable for tests. */
+  clock?: () => number;
+  /** Called once per repository call. */
+  observer?: DependencyObserver;
+  /** Called after the manager inserted a key version, including keys created on first use. */
+  onKeyCreated?: (event: KeyCreatedEvent) => void;
+}
+
+/**
+ * Tenant key lifecycle on top of a `TenantKeyRepository`: creates keys on first use, caches them
+ * unwrapped, counts encryptions, rotates, retires, rewraps for master key rotation and shreds.
+ * One instance per process; all methods are safe to call concurrently, also from several
+ * replicas, because every write relies on the repository's conditional inserts and updates.
+ */
+export class KeyManager {
+  readonly #masterKeys: MasterKeyring;
+  readonly #repository: TenantKeyRepository;
+  readonly #cache: TenantKeyCache;
+  readonly #ttlMs: number;
+  readonly #rotateAfter: number;
+  readonly #reservation: number;
+  readonly #clock: () => number;
+  readonly #onKeyCreated: ((event: KeyCreatedEvent) => void) | undefined;
+  readonly #loads = new Map<string, Promise<TenantKeyring>>();
+  readonly #reservations = new Map<string, Promise<void>>();
+  readonly #lifecycle: LifecycleContext;
+
+  constructor(options: KeyManagerOptions) {
+    this.#masterKeys = options.masterKeys;
+    this.#repository = observeRepository(options.repository, options.observer);
+    this.#ttlMs = options.cache?.ttlMs ?? 300_000;
+    this.#cache = new TenantKeyCache({ maxTenants: options.cache?.maxTenants ?? 1000, ttlMs: this.#ttlMs });
+    this.#reservation = options.usageReservation ?? DEFAULT_USAGE_RESERVATION;
+    this.#rotateAfter = options.rotateAfterEncryptions ?? DEFAULT_ROTATE_AFTER_ENCRYPTIONS;
+    this.#clock = options.clock ?? Date.now;
+    this.#onKeyCreated = options.onKeyCreated;
+    this.#lifecycle = {
+      repository: this.#repository,
+      clock: this.#clock,
+      cacheTtlMs: this.#ttlMs,
+      invalidate: (tenantId, invalidateOptions) => this.#cache.invalidate(tenantId, invalidateOptions),
+    };
+    requireArgument(
+      Number.isInteger(this.#reservation) && this.#reservation >= 1,
+      'usageReservation must be a positive integer',
+      'usageReservation',
+    );
+    requireArgument(
+      Number.isInteger(this.#rotateAfter) &&
+        this.#rotateAfter >= 1 &&
+        this.#rotateAfter <= GCM_RANDOM_NONCE_LIMIT,
+      `rotateAfterEncryptions must be an integer from 1 to 2^32, got ${this.#rotateAfter}`,
+      'rotateAfterEncryptions',
+    );
+  }
+
+  get masterKeys(): MasterKeyring {
+    return this.#masterKeys;
+  }
+
+  /**
+   * Returns the newest data key of the tenant for one encryption, creating the tenant's first keys
+   * when it has none. Each call counts one encryption against the key's usage limit.
+   */
+  async encryptionKey(tenantId: string): Promise<DataKey> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const ring = await this.#ensureKeys(tenantId);
+      const key = ring.currentDataKey();
+      if (ring.takeReservedUse(key.version)) {
+        return key;
+      }
+      await this.#reserveUses(ring, key.version);
+    }
+    throw new PhiCryptoError(
+      'key_usage_exhausted',
+      `could not reserve an encryption under a data key of tenant ${tenantId} in 5 attempts, because each ` +
+        'version reached its rotation threshold or was rotated meanwhile; retry the operation',
+      { details: { tenantId } },
+    );
+  }
+
+  /** Returns the version new encryptions of the tenant use, creating the first keys when it has none. */
+  async currentDataKeyVersion(tenantId: string): Promise<number> {
+    return (await this.#ensureKeys(tenantId)).currentDataKey().version;
+  }
+
+  /** Returns the data key version that decrypts a value, or throws why it cannot (retired, destroyed, unknown). */
+  async decryptionKey(tenantId: string, version: number): Promise<DataKey> {
+    let ring = await this.#tenantKeyring(tenantId);
+    if (!ring.hasDataVersion(version) && version > ring.newestVersion('data')) {
+      // Another replica may have rotated since this ring was loaded.
+      this.#cache.invalidate(tenantId);
+      ring = await this.#tenantKeyring(tenantId);
+    }
+    return ring.dataKeyForDecryption(version);
+  }
+
+  /** Returns the tenant's newest index key and every active one (newest first), creating keys on first use. */
+  async indexKeys(tenantId: string): Promise<{ current: IndexKey; active: IndexKey[] }> {
+    const ring = await this.#ensureKeys(tenantId);
+    return { current: ring.currentIndexKey(), active: ring.activeIndexKeys() };
+  }
+
+  /**
+   * Creates the next version of a tenant key. New encryptions (or blind indexes) use it at once in
+   * this process and within one cache TTL in other replicas; older active versions still decrypt.
+   */
+  async rotate(tenantId: string, purpose: KeyPurpose = 'data'): Promise<TenantKeyInfo> {
+    const records = await this.#loadRecords(tenantId);
+    const newest = newestRecord(records, purpose);
+    if (newest?.state === 'destroyed') {
+      throw shreddedError(tenantId);
+    }
+    const version = (newest?.version ?? 0) + 1;
+    await this.#createVersion(tenantId, purpose, version, 'requested_rotation');
+    this.#cache.invalidate(tenantId);
+    const created = (await this.#loadRecords(tenantId)).find(
+      (r) => r.purpose === purpose && r.version === version,
+    );
+    if (created === undefined) {
+      throw new PhiCryptoError(
+        'key_repository_failed',
+        `version ${version} of the ${purpose} key of tenant ${tenantId} is missing right after it was inserted`,
+        { details: { tenantId, keyVersion: version } },
+      );
+    }
+    return toKeyInfo(created);
+  }
+
+  /**
+   * Retires every active version below `minVersion` and reactivates retired versions at or above
+   * it, like Vault's `min_decryption_version`. Re-encrypt the values first: a retired version
+   * refuses to decrypt. Retiring is refused until one cache TTL after the newest version was
+   * created, because replicas may still encrypt with the older one until then.
+   */
+  setMinimumDecryptionVersion(
+    tenantId: string,
+    minVersion: number,
+    purpose: KeyPurpose = 'data',
+  ): Promise<TenantKeyInfo[]> {
+    return setMinimumDecryptionVersion(this.#lifecycle, tenantId, minVersion, purpose);
+  }
+
+  /**
+   * Destroys retired versions for good (Vault's `trim`). Only retired versions qualify, so a value
+   * still in use fails loudly on decrypt (`key_version_retired`) before its key is gone.
+   */
+  destroyRetiredVersions(
+    tenantId: string,
+    versions: readonly number[],
+    purpose: KeyPurpose = 'data',
+  ): Promise<TenantKeyInfo[]> {
+    return destroyRetiredVersions(this.#lifecycle, tenantId, versions, purpose);
+  }
+
+  /**
+   * Destroys every key version of the tenant (crypto-shredding) and zeroes its cached keys, after
+   * which all its encrypted values and blind indexes are unrecoverable. Pass the `request` to
+   * enforce its waiting period. Safe to repeat: versions destroyed earlier are counted, not
+   * listed. Other replicas stop using their cached copy within one cache TTL at the latest.
+   */
+  shredTenant(tenantId: string, options: { request?: ShredRequest } = {}): Promise<ShredReceipt> {
+    return shredTenant(this.#lifecycle, tenantId, options.request);
+  }
+
+  /** Rewraps tenant keys onto the current master key; see `rewrapTenantKeys`. */
+  rewrapTenantKeys(options: RewrapOptions = {}): Promise<RewrapSummary> {
+    return rewrapTenantKeys(this.#masterKeys, this.#repository, options);
+  }
+
+  /** Lists the tenant's key versions as stored, without wrapped key bytes. */
+  async listTenantKeys(tenantId: string): Promise<TenantKeyInfo[]> {
+    return (await this.#loadRecords(tenantId)).map(toKeyInfo);
+  }
+
+  /** Reports which master keys wrap live tenant keys and whether each is configured. */
+  masterKeyStatus(): Promise<MasterKeyStatus> {
+    return readMasterKeyStatus(this.#masterKeys, this.#repository);
+  }
+
+  /**
+   * Throws `master_key_unknown` when stored tenant keys are wrapped by a master key that is not
+   * configured. Call it at start-up so a wrong `ENCRYPTION_MASTER_KEY` stops the service before it
+   * serves requests, instead of failing on the first decrypt.
+   */
+  async assertMasterKeysAvailable(): Promise<MasterKeyStatus> {
+    const status = await this.masterKeyStatus();
+    assertMasterKeysConfigured(status);
+    return status;
+  }
+
+  /** Drops the tenant's cached keys so the next use reloads them; for changes made by another replica. */
+  invalidate(tenantId: string): void {
+    this.#cache.invalidate(tenantId);
+  }
+
+  /** Zeroes all cached keys. The manager stays usable and reloads keys on demand. */
+  close(): void {
+    this.#cache.clear();
+  }
+
+  #loadRecords(tenantId: string): Promise<TenantKeyRecord[]> {
+    return loadRecords(this.#lifecycle, tenantId);
+  }
+
+  async #tenantKeyring(tenantId: string): Promise<TenantKeyring> {
+    const cached = this.#cache.get(tenantId, this.#clock());
+    if (cached !== undefined) {
+      return cached;
+    }
+    let load = this.#loads.get(tenantId);
+    if (load === undefined) {
+      load = this.#load(tenantId).finally(() => this.#loads.delete(tenantId));
+      this.#loads.set(tenantId, load);
+    }
+    return load;
+  }
+
+  async #load(tenantId: string): Promise<TenantKeyring> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const generation = this.#cache.generation(tenantId);
+      const records = await this.#loadRecords(tenantId);
+      const ring = TenantKeyring.unwrap(this.#masterKeys, tenantId, records, this.#clock());
+      if (this.#cache.set(ring, generation)) {
+        return ring;
+      }
+      ring.destroy();
+    }
+    throw new PhiCryptoError(
+      'key_version_conflict',
+      `the keys of tenant ${tenantId} changed during 3 loads in a row; retry the operation`,
+      { details: { tenantId } },
+    );
+  }
+
+  async #ensureKeys(tenantId: string): Promise<TenantKeyring> {
+    const ring = await this.#tenantKeyring(tenantId);
+    const missing = (['data', 'index'] as const).filter((purpose) => !ring.hasAny(purpose));
+    if (missing.length === 0) {
+      return ring;
+    }
+    if (ring.isShredded()) {
+      throw shreddedError(tenantId);
+    }
+    for (const purpose of missing) {
+      await this.#createVersion(tenantId, purpose, 1, 'first_use');
+    }
+    this.#cache.invalidate(tenantId);
+    return this.#tenantKeyring(tenantId);
+  }
+
+  /** Inserts a new random key version unless it exists; a concurrent writer's key wins. */
+  async #createVersion(
+    tenantId: string,
+    purpose: KeyPurpose,
+    version: number,
+    reason: KeyCreationReason,
+  ): Promise<void> {
+    const master = this.#masterKeys.current;
+    const raw = randomBytes(DATA_KEY_BYTES);
+    let wrappedKey: string;
+    try {
+      wrappedKey = wrapKey(master, { tenantId, purpose, version }, raw);
+    } finally {
+      zeroize(raw);
+    }
+    const result = await this.#repository.insertKeyVersion({
+      tenantId,
+      purpose,
+      version,
+      wrappedKey,
+      masterKeyId: master.id,
+      createdAt: new Date(this.#clock()),
+    });
+    if (result === 'inserted') {
+      this.#onKeyCreated?.({ tenantId, purpose, version, masterKeyId: master.id, reason });
+    }
+  }
+
+  /** Reserves a block of encryptions for one key version; concurrent callers share one round trip. */
+  #reserveUses(ring: TenantKeyring, version: number): Promise<void> {
+    const id = `${ring.tenantId}\u0000${version}`;
+    let pending = this.#reservations.get(id);
+    if (pending === undefined) {
+      pending = this.#reserve(ring, version).finally(() => this.#reservations.delete(id));
+      this.#reservations.set(id, pending);
+    }
+    return pending;
+  }
+
+  async #reserve(ring: TenantKeyring, version: number): Promise<void> {
+    const tenantId = ring.tenantId;
+    const total = await this.#repository.incrementUsage(
+      { tenantId, purpose: 'data', version },
+      this.#reservation,
+    );
+    if (total <= this.#rotateAfter) {
+      ring.addReservedUses(version, this.#reservation);
+      return;
+    }
+    // The block crosses the threshold, so it is not used and the key rotates. The first replica to
+    // get here inserts version + 1; the others find it, and every replica whose cache still holds
+    // this version switches as soon as it reserves its next block.
+    await this.#createVersion(tenantId, 'data', version + 1, 'usage_limit');
+    this.#cache.invalidate(tenantId);
+  }
+}
