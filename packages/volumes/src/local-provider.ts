@@ -69,7 +69,7 @@ export class LocalVolumeProvider implements VolumeProvider {
     this.#namePrefix = options.namePrefix ?? 'pod-';
   }
 
-  create(request: CreateVolumeRequest, options: CallOptions = {}): Promise<Volume> {
+  async create(request: CreateVolumeRequest, options: CallOptions = {}): Promise<Volume> {
     checkSize(request.sizeGb);
     const labels = podLabels(this.podLabelKey, this.#managedLabels, request.podId, request.labels);
     return this.#serialized(options, async () => {
@@ -158,7 +158,7 @@ export class LocalVolumeProvider implements VolumeProvider {
     });
   }
 
-  resize(id: string, sizeGb: number, options: CallOptions = {}): Promise<Volume> {
+  async resize(id: string, sizeGb: number, options: CallOptions = {}): Promise<Volume> {
     checkSize(sizeGb);
     return this.#serialized(options, async () => {
       const volume = await this.#require(id);

@@ -113,7 +113,16 @@ export class VolumeOperations {
     assertGrows(volume, size);
 
     const { volumes, waiter } = this.#deps;
-    const action = await this.#locked(() => volumes.resize(id, size, { signal: call.signal }), call.signal);
+    let action: Action;
+    try {
+      action = await this.#locked(() => volumes.resize(id, size, { signal: call.signal }), call.signal);
+    } catch (error) {
+      // A resize whose response was lost and that the transport sent again finds the size already reached.
+      if (!isHetznerError(error, 'invalid_input') || error.origin !== 'api') throw error;
+      const current = await volumes.get(id, { signal: call.signal });
+      if (current.size === size) return current;
+      throw error;
+    }
     await waiter.wait([action], { signal: call.signal });
     return volumes.get(id, { signal: call.signal });
   }

@@ -24,10 +24,11 @@ export function listQuery<Sort extends string>(
   const query: Record<string, QueryValue> = {};
   if (options.name !== undefined) query.name = options.name;
   if (options.labelSelector !== undefined) {
-    query.label_selector =
+    const selector =
       typeof options.labelSelector === 'string'
         ? options.labelSelector
         : selectorFromLabels(options.labelSelector);
+    if (selector !== '') query.label_selector = selector;
   }
   if (options.status !== undefined && options.status.length > 0) query.status = options.status;
   if (options.sort !== undefined && options.sort.length > 0) query.sort = options.sort;
