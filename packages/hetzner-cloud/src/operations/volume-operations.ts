@@ -90,12 +90,16 @@ export class VolumeOperations {
   async detach(id: number, call: OperationOptions = {}): Promise<Volume> {
     const volume = await this.#settled(id, call);
     if (volume.serverId === null) return volume;
+    await this.#detachAttached(id, volume.serverId, call);
+    return this.#deps.volumes.get(id, { signal: call.signal });
+  }
+
+  /** Detaches a volume known to be attached to `serverId` and waits for the detach action. */
+  async #detachAttached(id: number, serverId: number, call: OperationOptions): Promise<void> {
     const { volumes, waiter } = this.#deps;
-    const serverId = volume.serverId;
-    return this.#gate.run(serverId, async () => {
+    await this.#gate.run(serverId, async () => {
       const action = await this.#locked(() => volumes.detach(id, { signal: call.signal }), call.signal);
       await waiter.wait([action], { signal: call.signal });
-      return volumes.get(id, { signal: call.signal });
     });
   }
 
@@ -161,7 +165,7 @@ export class VolumeOperations {
       }
       await this.setProtection(id, false, call);
     }
-    if (volume.serverId !== null) await this.detach(id, call);
+    if (volume.serverId !== null) await this.#detachAttached(id, volume.serverId, call);
 
     try {
       await this.#locked(() => this.#deps.volumes.delete(id, { signal: call.signal }), call.signal);
