@@ -229,11 +229,10 @@ forEachEngine('auth-svc accounts', (getDb) => {
 
     it('keeps signing keys across restarts, sealed by the master key', async () => {
       const db = getDb();
-      const masterKey = randomBytes(32);
-      const first = await buildTestAuthApp(db, { masterKey });
+      const first = await buildTestAuthApp(db);
       const user = await registerUser(first);
       await first.close();
-      const second = await buildTestAuthApp(db, { masterKey });
+      const second = await buildTestAuthApp(db);
       const me = await second.inject({ method: 'GET', url: '/auth/me', headers: user.auth });
       const jwks = await second.inject({ method: 'GET', url: '/.well-known/jwks.json' });
       const rows = await db.query<{ private_key_ciphertext: string }>(
@@ -248,7 +247,7 @@ forEachEngine('auth-svc accounts', (getDb) => {
 
     it('fails to start with a wrong master key', async () => {
       const db = getDb();
-      await buildTestAuthApp(db, { masterKey: randomBytes(32) });
+      await buildTestAuthApp(db);
 
       await expect(buildTestAuthApp(db, { masterKey: randomBytes(32) })).rejects.toThrow();
     });

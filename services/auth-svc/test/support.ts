@@ -6,6 +6,8 @@ import { buildAuthApp } from '../src/app.js';
 import { MemoryRateLimiter } from '../src/security/rate-limiter.js';
 
 export const TEST_ISSUER = 'skillancer-auth-test';
+/** Tests in one block share a database, so they share its master key too. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7);
 
 export async function buildTestAuthApp(
   db: Database,
@@ -13,7 +15,7 @@ export async function buildTestAuthApp(
 ): Promise<ServiceApp> {
   const app = await buildAuthApp({
     db,
-    masterKey: options.masterKey ?? randomBytes(32),
+    masterKey: options.masterKey ?? TEST_MASTER_KEY,
     rateLimiter: new MemoryRateLimiter(),
     issuer: TEST_ISSUER,
     accessTokenTtlSeconds: 300,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@skillancer/database';
 import { ACCESS_TOKEN_ALGORITHM } from '@skillancer/service-kit';
 import {
+  type CryptoKey,
   exportJWK,
   exportPKCS8,
   generateKeyPair,

@@ -1,5 +1,10 @@
 import type { PlatformConfig } from '@skillancer/config';
-import { type DependencyObserver, installGracefulShutdown, type ShutdownStep } from '@skillancer/service-kit';
+import {
+  createLoggerOptions,
+  type DependencyObserver,
+  installGracefulShutdown,
+  type ShutdownStep,
+} from '@skillancer/service-kit';
 import pino from 'pino';
 import { openPlatformDatabase } from '../runtime/database.js';
 import { resolveMasterKey } from '../runtime/master-key.js';
@@ -19,7 +24,7 @@ export async function startPlatform(
   requested: readonly ServiceName[] = SERVICE_NAMES,
   options: { installSignalHandlers?: boolean; printBanner?: boolean } = {},
 ): Promise<StartedPlatform> {
-  const logger = pino({ level: config.logLevel, base: { service: 'skillancer' } });
+  const logger = pino(createLoggerOptions('skillancer', config.logLevel));
   const services = metricsFor(SERVICE_NAMES.filter((name) => requested.includes(name)));
   const observers = services.map((service) => service.metrics.observer('database'));
   const fanOut: DependencyObserver = (call) => {

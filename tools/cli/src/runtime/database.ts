@@ -15,8 +15,8 @@ export async function openPlatformDatabase(
     observer,
   });
   try {
-    const applied = await migrate(db);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+    const result = await migrate(db);
+    if (result.applied.length > 0) logger.info({ migrations: result.applied }, 'applied database migrations');
   } catch (error) {
     await db.close();
     throw error;
