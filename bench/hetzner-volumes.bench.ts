@@ -9,8 +9,8 @@ import { HetznerVolumeProvider } from '@skillancer/volumes';
 import type { BenchFigure, BenchResult } from './types.js';
 
 // Volume lifecycle cost against the Hetzner simulator. Action durations and the client's poll and retry
-// timings are both scaled to a tenth of real ones (create 4 s → 400 ms, attach 5 s → 500 ms; polling
-// 1 s doubling to 10 s → 100 ms doubling to 1 s), so request counts stay realistic while the run is short.
+// timings are both scaled to a tenth of real ones, so request counts stay realistic while the run is short.
+// For example, a 4 s create takes 400 ms, and polling starts at 100 ms and doubles up to 1 s instead of 10 s.
 
 const SCALE = 0.1;
 const DURATIONS = {

@@ -17,7 +17,7 @@ afterEach(async () => {
   }
 });
 
-/** A bare HTTP server for answers the simulator does not give: bodies that are not JSON, silence. */
+/** A bare HTTP server for responses the simulator does not send, such as bodies that are not JSON or none at all. */
 async function rawServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
   rawServers.push(server);

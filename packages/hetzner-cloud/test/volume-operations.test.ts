@@ -77,6 +77,21 @@ describe('VolumeOperations.create', () => {
     expect(simulator.state.volumes.size).toBe(1);
   });
 
+  it('adopts the volume after a timed-out create', async () => {
+    const { client, simulator } = await startHarness({}, { timeoutMs: 150 });
+    simulator.faults.inject({
+      operation: 'create_volume',
+      effect: { kind: 'drop', when: 'after', mode: 'hang' },
+    });
+    const volume = await client.volumeOperations.create({ name: 'silent', size: 10, location: 'fsn1' });
+    expect(volume.status).toBe('available');
+    expect(
+      simulator.requests
+        .filter((request) => request.operation === 'create_volume')
+        .map((request) => request.status),
+    ).toEqual([-1, 409]);
+  });
+
   it('sends the create once more when the lost request was never applied', async () => {
     const { client, simulator } = await startHarness();
     simulator.faults.inject({
@@ -193,7 +208,7 @@ describe('VolumeOperations idempotency', () => {
     expect(simulator.state.servers.get(server as number)?.volumeIds).toEqual([]);
   });
 
-  it('delete of a protected volume fails before detaching, unless protection may be turned off', async () => {
+  it('delete of a protected volume changes nothing', async () => {
     const { client, simulator } = await startHarness();
     const [server] = await nodeIds(client);
     const volume = await client.volumeOperations.create({

@@ -26,7 +26,7 @@ export interface LocalNode {
 }
 
 export interface LocalVolumeProviderOptions {
-  /** Directory that holds the volumes, for example `./.data/volumes`. */
+  /** Directory that contains the volumes, for example `./.data/volumes`. */
   root: string;
   /** Nodes volumes attach to (default one node `local-1` in location `local`). */
   nodes?: LocalNode[];

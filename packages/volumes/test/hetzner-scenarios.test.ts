@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isVolumeError, type VolumeError } from '../src/index.js';
+import { HetznerVolumeProvider, isVolumeError, type VolumeError } from '../src/index.js';
 import { startProvider, useProviderCleanup } from './hetzner-harness.js';
 
 useProviderCleanup();
@@ -21,10 +21,11 @@ function mutations(operations: string[]): string[] {
 }
 
 describe('Hetzner provider fault scenarios', () => {
-  it('creates two volumes for the same server at once although the attach is locked', async () => {
+  it('creates two volumes on one server at once', async () => {
     const { provider, simulator, calls } = await startProvider({
       servers: [{ name: 'only-node', location: 'fsn1', labels: NODE }],
-      durations: { create_volume: 30, attach_volume: 60 },
+      // The attach runs long enough that the second create finishes while the first attach holds the server.
+      durations: { create_volume: 30, attach_volume: 200 },
     });
     const [a, b] = await Promise.all([
       provider.create({ podId: randomUUID(), sizeGb: 10, location: 'fsn1' }),
@@ -79,8 +80,8 @@ describe('Hetzner provider fault scenarios', () => {
     expect(await provider.findByPod(podId)).toBeNull();
   });
 
-  it('moves on when the chosen server filled up in the meantime', async () => {
-    const { provider, simulator } = await startProvider({
+  it('moves on when another replica took the last slot', async () => {
+    const { provider, client, simulator } = await startProvider({
       servers: [
         { name: 'node-a', location: 'fsn1', labels: NODE },
         { name: 'node-b', location: 'fsn1', labels: NODE },
@@ -88,15 +89,22 @@ describe('Hetzner provider fault scenarios', () => {
     });
     const [nodeA, nodeB] = [...simulator.state.servers.values()];
     for (let index = 0; index < 15; index += 1) {
+      simulator.state.addVolume({ name: `a-${index}`, location: 'fsn1', serverId: nodeA?.id as number });
       simulator.state.addVolume({ name: `b-${index}`, location: 'fsn1', serverId: nodeB?.id as number });
     }
-    // Another project member fills node-a after the provider has listed the servers.
-    simulator.faults.inject({ operation: 'list_servers', effect: { kind: 'delay', ms: 1 } });
-    for (let index = 0; index < 15; index += 1) {
-      simulator.state.addVolume({ name: `a-${index}`, location: 'fsn1', serverId: nodeA?.id as number });
-    }
-    const volume = await provider.create({ podId: randomUUID(), sizeGb: 10, location: 'fsn1' });
-    expect([String(nodeA?.id), String(nodeB?.id)]).toContain(volume.serverId);
+    // A second provider instance shares no reservations, like a second replica, so both pick node-a.
+    const replica = new HetznerVolumeProvider({ client });
+    const volumes = await Promise.all([
+      provider.create({ podId: randomUUID(), sizeGb: 10, location: 'fsn1' }),
+      replica.create({ podId: randomUUID(), sizeGb: 10, location: 'fsn1' }),
+    ]);
+    expect(volumes.map((volume) => volume.serverId).sort()).toEqual(
+      [String(nodeA?.id), String(nodeB?.id)].sort(),
+    );
+    const rejected = simulator.requests.filter(
+      (request) => request.operation === 'create_volume' && request.status === 422,
+    );
+    expect(rejected).toHaveLength(1);
   });
 
   it('retries a resize that timed out after the volume already grew', async () => {
@@ -177,7 +185,7 @@ describe('Hetzner provider fault scenarios', () => {
     expect([...simulator.state.actions.values()].filter((action) => action.status === 'running')).toEqual([]);
   });
 
-  it('keeps the volume when the attach action fails, and attaches it on the next create', async () => {
+  it('keeps the volume after a failed attach', async () => {
     const { provider, simulator } = await startProvider();
     simulator.faults.failActions({
       command: 'attach_volume',

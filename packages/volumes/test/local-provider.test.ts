@@ -21,7 +21,7 @@ describeVolumeProviderContract('local', async (limits) => {
 });
 
 describe('LocalVolumeProvider storage', () => {
-  it('keeps each volume as a directory with its metadata, which a new instance reads back', async () => {
+  it('stores volumes as directories with metadata', async () => {
     const root = await mkdtemp(join(tmpdir(), 'local-volumes-'));
     try {
       const first = new LocalVolumeProvider({ root });

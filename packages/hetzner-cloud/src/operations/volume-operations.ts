@@ -38,10 +38,10 @@ export class VolumeOperations {
 
   /**
    * Creates a volume (attached to `server` when given) and waits for the create and attach actions.
-   * When the name exists already, a volume with the same size, labels and location is adopted; any
+   * When the name exists already, a volume with the same size, labels and location is adopted, and any
    * other volume of that name is a `uniqueness_error`. When the create action fails, the new volume is
-   * deleted. When the attach fails with `locked` it is attached again; when it fails otherwise, the
-   * volume is kept (detached) and the `action_failed` error carries the attach action.
+   * deleted. An attach that fails with `locked` is sent again. An attach that fails otherwise leaves the
+   * volume detached, and the `action_failed` error carries the attach action.
    */
   create(options: CreateVolumeOptions, call: OperationOptions = {}): Promise<Volume> {
     return this.#create(options, call, true);
@@ -54,7 +54,7 @@ export class VolumeOperations {
     try {
       created = await this.#locked(() => volumes.create(options, call.signal), call.signal);
     } catch (error) {
-      // A lost response to a create that the API applied is answered by the same adoption path.
+      // A lost response to a create that the API applied is handled by the same adoption path.
       if (!isHetznerError(error, 'uniqueness_error', 'network_error')) throw error;
       return this.#adopt(options, error, call, mayResend);
     }

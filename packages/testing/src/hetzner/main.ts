@@ -1,3 +1,4 @@
+import { type ServerSeed, SKILLPOD_NODE_LABEL } from './fixtures.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { startHetznerSimulator } from './server.js';
 
@@ -9,6 +10,8 @@ import { startHetznerSimulator } from './server.js';
 //   HETZNER_SIM_REFILL_PER_SECOND bucket refill per second (default 1)
 //   HETZNER_SIM_VOLUME_QUOTA      maximum volumes in the project (default unlimited)
 //   HETZNER_SIM_VALIDATE          "1" to check traffic against the OpenAPI document and print problems
+//   HETZNER_SIM_NODES             SkillPod nodes to seed per location, for example "fsn1:3,nbg1:1"
+//                                 (default: three in fsn1, one in nbg1, plus one server that is no node)
 // It prints one line, `HETZNER_API_URL=<url>`, once it listens.
 
 function numberFromEnv(name: string, fallback: number): number {
@@ -21,6 +24,24 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** Parses `fsn1:3,nbg1:1` into server seeds labelled as SkillPod nodes. */
+function nodesFromEnv(raw: string | undefined): ServerSeed[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').flatMap((entry) => {
+    const [location = '', countText = ''] = entry.trim().split(':');
+    const count = Number(countText);
+    if (location === '' || !Number.isInteger(count) || count < 0) {
+      throw new Error(`HETZNER_SIM_NODES entry '${entry}' is not <location>:<count>, for example fsn1:3`);
+    }
+    return Array.from({ length: count }, (_, index) => ({
+      name: `skillpod-node-${location}-${index + 1}`,
+      location,
+      labels: { [SKILLPOD_NODE_LABEL.key]: SKILLPOD_NODE_LABEL.value },
+    }));
+  });
+}
+
+const servers = nodesFromEnv(process.env.HETZNER_SIM_NODES);
 const duration = numberFromEnv('HETZNER_SIM_DURATION_MS', 2000);
 const quota = process.env.HETZNER_SIM_VOLUME_QUOTA;
 const validator = process.env.HETZNER_SIM_VALIDATE === '1' ? new OpenApiValidator() : undefined;
@@ -41,6 +62,7 @@ const simulator = await startHetznerSimulator({
     ? {}
     : { volumeQuota: numberFromEnv('HETZNER_SIM_VOLUME_QUOTA', 0) }),
   ...(validator === undefined ? {} : { validator }),
+  ...(servers === undefined ? {} : { servers }),
 });
 process.stdout.write(`HETZNER_API_URL=${simulator.url}\n`);
 

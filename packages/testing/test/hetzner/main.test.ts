@@ -14,6 +14,7 @@ describe('simulator process', () => {
         TOKEN: 'process-token',
         HETZNER_SIM_DURATION_MS: '10',
         HETZNER_SIM_VALIDATE: '1',
+        HETZNER_SIM_NODES: 'fsn1:2,hel1:1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -33,7 +34,12 @@ describe('simulator process', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
       const response = await fetch(`${url}/servers`, { headers: { authorization: 'Bearer process-token' } });
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { servers: unknown[] }).servers).toHaveLength(5);
+      const { servers } = (await response.json()) as { servers: Array<{ name: string }> };
+      expect(servers.map((server) => server.name)).toEqual([
+        'skillpod-node-fsn1-1',
+        'skillpod-node-fsn1-2',
+        'skillpod-node-hel1-1',
+      ]);
     } finally {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
