@@ -80,8 +80,13 @@ function translateVerifyError(error: unknown): AppError {
 export function createAccessTokenVerifier(options: {
   keys: JWTVerifyGetKey;
   issuer: string;
+  /** Verified tokens kept in memory; 0 disables the cache. */
+  cacheSize?: number;
 }): AccessTokenVerifier {
+  const cache = new VerifiedTokenCache(options.cacheSize ?? 10_000);
   return async (token) => {
+    const cached = cache.get(token);
+    if (cached) return cached;
     try {
       const { payload } = await jwtVerify(token, options.keys, {
         issuer: options.issuer,
@@ -89,11 +94,44 @@ export function createAccessTokenVerifier(options: {
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      return toPrincipal(payload);
+      const principal = toPrincipal(payload);
+      cache.set(token, principal, (payload.exp as number) * 1000);
+      return principal;
     } catch (error) {
       throw translateVerifyError(error);
     }
   };
+}
+
+/**
+ * Principals of tokens that passed verification, until the token expires (at most a minute), so a
+ * client's repeated requests skip the signature check. Access tokens are stateless, so this changes
+ * nothing about when a token stops being accepted. Least recently used entries go first.
+ */
+class VerifiedTokenCache {
+  private static readonly MAX_AGE_MS = 60_000;
+  private readonly entries = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(token: string): Principal | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    this.entries.delete(token);
+    if (entry.expiresAt <= Date.now()) return undefined;
+    this.entries.set(token, entry);
+    return entry.principal;
+  }
+
+  set(token: string, principal: Principal, tokenExpiresAt: number): void {
+    if (this.capacity <= 0) return;
+    const expiresAt = Math.min(tokenExpiresAt, Date.now() + VerifiedTokenCache.MAX_AGE_MS);
+    this.entries.set(token, { principal, expiresAt });
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
 }
 
 /** A JWKS key source that caches keys and refetches when a token names an unknown key id. */

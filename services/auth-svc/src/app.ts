@@ -9,6 +9,7 @@ import {
 import type { DestinationStream } from 'pino';
 import { AccountRepository } from './accounts/account-repository.js';
 import { AccountService, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './accounts/account-service.js';
+import { MeCache } from './accounts/me-cache.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerJwksRoutes } from './routes/jwks-routes.js';
 import type { RateLimiter } from './security/rate-limiter.js';
@@ -61,6 +62,6 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
   );
 
   registerJwksRoutes(app, signingKeys);
-  registerAuthRoutes(app, { accounts, repository });
+  registerAuthRoutes(app, { accounts, repository, meCache: new MeCache() });
   return app;
 }

@@ -94,6 +94,27 @@ export class AccountRepository {
     }));
   }
 
+  /** The user together with one membership, in one query; undefined if either is gone. */
+  async findUserInTenant(
+    userId: string,
+    tenantId: string,
+  ): Promise<{ user: UserRecord; membership: MembershipRecord } | undefined> {
+    const { rows } = await this.db.query<UserRow & MembershipRow>(
+      `SELECT u.id, u.email, u.display_name, u.password_hash, u.created_at, m.tenant_id, t.name, t.kind, m.role
+         FROM users u
+         JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $2
+         JOIN tenants t ON t.id = m.tenant_id
+        WHERE u.id = $1`,
+      [userId, tenantId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      user: toUser(row),
+      membership: { tenantId: row.tenant_id, tenantName: row.name, tenantKind: row.kind, role: row.role },
+    };
+  }
+
   async findMembership(userId: string, tenantId: string): Promise<MembershipRecord | undefined> {
     const memberships = await this.listMemberships(userId);
     return memberships.find((membership) => membership.tenantId === tenantId);

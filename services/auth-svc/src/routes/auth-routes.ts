@@ -2,6 +2,7 @@ import { principalOf, type ServiceApp, unauthorized } from '@skillancer/service-
 import { z } from 'zod';
 import type { AccountRepository } from '../accounts/account-repository.js';
 import type { AccountService } from '../accounts/account-service.js';
+import type { MeCache } from '../accounts/me-cache.js';
 
 const email = z
   .email({ error: 'must be a valid email address' })
@@ -17,7 +18,7 @@ const tokenPair = {
 
 export function registerAuthRoutes(
   app: ServiceApp,
-  deps: { accounts: AccountService; repository: AccountRepository },
+  deps: { accounts: AccountService; repository: AccountRepository; meCache: MeCache },
 ): void {
   app.post(
     '/auth/register',
@@ -116,16 +117,16 @@ export function registerAuthRoutes(
     },
     async (request) => {
       const principal = principalOf(request);
-      const user = await deps.repository.findUserById(principal.userId);
-      const membership = user
-        ? await deps.repository.findMembership(principal.userId, principal.tenantId)
-        : undefined;
-      if (!user || !membership) {
+      const found = await deps.meCache.get(principal.userId, principal.tenantId, () =>
+        deps.repository.findUserInTenant(principal.userId, principal.tenantId),
+      );
+      if (!found) {
         throw unauthorized(
           'account_not_found',
           'The account of this token no longer exists or left the tenant; log in again',
         );
       }
+      const { user, membership } = found;
       return {
         user: { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt },
         tenant: {
