@@ -4,14 +4,22 @@ import {
   createServiceApp,
   type HealthCheck,
   type ServiceApp,
-  type ServiceMetrics,
+  ServiceMetrics,
 } from '@skillancer/service-kit';
+import type { VolumeProvider } from '@skillancer/volumes';
 import type { DestinationStream } from 'pino';
+import { LoggingPodEventSink, type PodEventSink } from './events/pod-events.js';
+import { createPodLifecycle, type PodLifecycle, type PodLifecycleSettings } from './pods/lifecycle.js';
 import { registerPodRoutes } from './routes/pod-routes.js';
 
 export interface SkillpodAppDependencies {
   db: Database;
   verifyAccessToken: AccessTokenVerifier;
+  /** Where pod volumes live: Hetzner Cloud Volumes or local directories. */
+  volumes: VolumeProvider;
+  pods: PodLifecycleSettings;
+  /** Receives pod lifecycle events; defaults to a sink that logs them. */
+  events?: PodEventSink;
   logLevel: string;
   logStream?: DestinationStream;
   metrics?: ServiceMetrics;
@@ -19,18 +27,45 @@ export interface SkillpodAppDependencies {
   version?: string;
 }
 
-/** Builds skillpod-svc: SkillPods with persistent volumes and session recordings. */
-export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<ServiceApp> {
+/** skillpod-svc with its pod lifecycle, which tests and the benchmark drive directly. */
+export type SkillpodApp = ServiceApp & { podLifecycle: PodLifecycle };
+
+/**
+ * Builds skillpod-svc: SkillPods with persistent volumes. The reconciler starts when the app is ready
+ * (unless `pods.reconcileOnStart` is false) and stops when it closes; closing also lets running
+ * operations finish for `pods.shutdownGraceMs` and aborts the rest, which the next reconciler resumes.
+ */
+export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<SkillpodApp> {
+  const metrics = deps.metrics ?? new ServiceMetrics('skillpod-svc');
   const app = await createServiceApp({
     service: 'skillpod-svc',
     version: deps.version ?? '0.1.0',
     description: 'SkillPods: secure remote workspaces with persistent volumes and session recordings',
     logLevel: deps.logLevel,
     logStream: deps.logStream,
-    metrics: deps.metrics,
+    metrics,
     checks: { database: () => deps.db.ping(), ...deps.checks },
     verifyAccessToken: deps.verifyAccessToken,
   });
-  registerPodRoutes(app, { db: deps.db });
-  return app;
+
+  const lifecycle = createPodLifecycle({
+    db: deps.db,
+    provider: deps.volumes,
+    events: deps.events ?? new LoggingPodEventSink(app.log.child({ component: 'pod-events' })),
+    logger: app.log,
+    metrics,
+    settings: deps.pods,
+  });
+  app.decorate('podLifecycle', lifecycle);
+  registerPodRoutes(app, { pods: lifecycle.service });
+
+  app.addHook('onReady', async () => {
+    if (lifecycle.settings.reconcileOnStart) lifecycle.reconciler.start();
+  });
+  app.addHook('onClose', async () => {
+    lifecycle.reconciler.halt();
+    await lifecycle.runner.stop(lifecycle.settings.shutdownGraceMs);
+    await lifecycle.reconciler.stop();
+  });
+  return app as SkillpodApp;
 }
