@@ -87,7 +87,8 @@ export class FieldEncryptor {
 
   /** Decrypts a value written by `encrypt`. */
   async decrypt(context: FieldContext, stored: string): Promise<string> {
-    const plaintext = await this.#open(context, stored, PayloadType.text);
+    const opened = this.#open(context, stored, PayloadType.text);
+    const plaintext = opened instanceof Promise ? await opened : opened;
     const text = decodeUtf8Strict(plaintext);
     if (text === undefined) {
       throw new PhiCryptoError(
@@ -151,7 +152,8 @@ export class FieldEncryptor {
     return runInSlices(items, (item) => this.reencrypt(item.context, item.value), options);
   }
 
-  async #seal(context: FieldContext, plaintext: Buffer, payloadType: PayloadType): Promise<string> {
+  /** Returns a string at once when the key is cached, so the hot path awaits nothing. */
+  #seal(context: FieldContext, plaintext: Buffer, payloadType: PayloadType): string | Promise<string> {
     if (plaintext.length === 0) {
       throw new PhiCryptoError(
         'empty_value',
@@ -167,11 +169,16 @@ export class FieldEncryptor {
         { field: context.field, details: { bytes: plaintext.length, limit: this.#maxPlaintextBytes } },
       );
     }
-    const key = await this.#keys.encryptionKey(context.tenantId);
-    return sealField(key, context, plaintext, payloadType);
+    const cached = this.#keys.cachedEncryptionKey(context.tenantId);
+    if (cached !== undefined) {
+      return sealField(cached, context, plaintext, payloadType);
+    }
+    return this.#keys
+      .encryptionKey(context.tenantId)
+      .then((key) => sealField(key, context, plaintext, payloadType));
   }
 
-  async #open(context: FieldContext, stored: string, expected: PayloadType): Promise<Buffer> {
+  #open(context: FieldContext, stored: string, expected: PayloadType): Buffer | Promise<Buffer> {
     assertFieldContext(context);
     const envelope = parseFieldCiphertext(stored, context.field);
     if (envelope.payloadType !== expected) {
@@ -180,14 +187,21 @@ export class FieldEncryptor {
       throw new PhiCryptoError(
         'payload_type_mismatch',
         `${describeFieldContext(context)} holds ${has}; read it with ${use}`,
-        { field: context.field },
+        {
+          field: context.field,
+        },
       );
     }
     return this.#openEnvelope(context, envelope);
   }
 
-  async #openEnvelope(context: FieldContext, envelope: FieldEnvelope): Promise<Buffer> {
-    const key = await this.#keys.decryptionKey(context.tenantId, envelope.keyVersion);
-    return openField(key, context, envelope);
+  #openEnvelope(context: FieldContext, envelope: FieldEnvelope): Buffer | Promise<Buffer> {
+    const cached = this.#keys.cachedDecryptionKey(context.tenantId, envelope.keyVersion);
+    if (cached !== undefined) {
+      return openField(cached, context, envelope);
+    }
+    return this.#keys
+      .decryptionKey(context.tenantId, envelope.keyVersion)
+      .then((key) => openField(key, context, envelope));
   }
 }

@@ -34,7 +34,7 @@ export {
 } from './field-encryptor.js';
 export { assertFieldContext, encodeFieldContext, type FieldContext } from './format/field-context.js';
 export {
-  type FieldEnvelope,
+  FieldEnvelope,
   FORMAT_VERSION,
   isFieldCiphertext,
   PayloadType,

@@ -247,10 +247,11 @@ describe('FieldEncryptor bad input', () => {
   });
 
   it.each([
-    ['empty tenant', { tenantId: '' }],
-    ['empty record id', { recordId: '' }],
-    ['oversized field', { field: 'f'.repeat(513) }],
-  ])('rejects a context with an %s', async (_case, bad) => {
+    ['an empty tenant', { tenantId: '' }],
+    ['an empty record id', { recordId: '' }],
+    ['an oversized field', { field: 'f'.repeat(513) }],
+    ['an oversized multibyte field', { field: '€'.repeat(200) }],
+  ])('rejects a context with %s', async (_case, bad) => {
     const h = createHarness();
     expect(await errorCode(() => h.encryptor.encrypt(context(bad), 'v'))).toBe('invalid_field_context');
   });

@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { PhiCryptoError } from '../errors.js';
-import { constantTimeEqual, writeRandomNonce } from '../internal/bytes.js';
+import { writeRandomNonce } from '../internal/bytes.js';
 import type { DataKey } from '../keys/key-material.js';
-import { describeFieldContext, encodeFieldContext, type FieldContext } from './field-context.js';
+import { describeFieldContext, type FieldContext, fieldAadView } from './field-context.js';
 import {
   CIPHERTEXT_OFFSET,
   type FieldEnvelope,
@@ -36,7 +36,7 @@ export function sealField(
 
   const nonce = out.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.encryptionKey(), nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.concat([out.subarray(0, CIPHERTEXT_OFFSET), encodeFieldContext(context)]));
+  cipher.setAAD(fieldAadView(out, CIPHERTEXT_OFFSET, context));
   cipher.update(plaintext).copy(out, CIPHERTEXT_OFFSET);
   cipher.final();
   cipher.getAuthTag().copy(out, out.length - TAG_BYTES);
@@ -50,7 +50,7 @@ export function sealField(
  * does not verify (altered bytes, or a different record or field).
  */
 export function openField(key: DataKey, context: FieldContext, envelope: FieldEnvelope): Buffer {
-  if (!constantTimeEqual(envelope.commitment, key.commitment())) {
+  if (!envelope.hasCommitment(key.commitment())) {
     throw new PhiCryptoError(
       'key_commitment_mismatch',
       `the encrypted value of ${describeFieldContext(context)} was not made with data key version ` +
@@ -61,11 +61,15 @@ export function openField(key: DataKey, context: FieldContext, envelope: FieldEn
   const decipher = createDecipheriv('aes-256-gcm', key.encryptionKey(), envelope.nonce, {
     authTagLength: TAG_BYTES,
   });
-  decipher.setAAD(Buffer.concat([envelope.authenticatedHeader, encodeFieldContext(context)]));
+  decipher.setAAD(fieldAadView(envelope.bytes, CIPHERTEXT_OFFSET, context));
   decipher.setAuthTag(envelope.tag);
+  const plaintext = decipher.update(envelope.ciphertext);
   try {
-    return Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]);
+    // For GCM, final() returns no bytes; it verifies the tag and throws on mismatch.
+    decipher.final();
+    return plaintext;
   } catch (cause) {
+    plaintext.fill(0);
     throw new PhiCryptoError(
       'decryption_failed',
       `authentication failed for the encrypted value of ${describeFieldContext(context)}: ` +

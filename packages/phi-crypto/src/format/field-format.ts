@@ -14,8 +14,8 @@ import { decodeBase64UrlStrict } from '../internal/encoding.js';
  *   50      n     AES-256-GCM ciphertext
  *   50+n    16    GCM tag
  *
- * Bytes 0–49 (everything before the ciphertext) are part of the associated data, so none of
- * them can be changed without failing authentication.
+ * Bytes 0–49 (everything before the ciphertext) are the first bytes of the associated data, so
+ * none of them can be changed without failing authentication.
  */
 export const FORMAT_VERSION = 1;
 export const HEADER_BYTES = 18;
@@ -29,18 +29,51 @@ export const MIN_ENVELOPE_BYTES = CIPHERTEXT_OFFSET + TAG_BYTES;
 export const PayloadType = { text: 1, bytes: 2 } as const;
 export type PayloadType = (typeof PayloadType)[keyof typeof PayloadType];
 
-/** A parsed ciphertext; the buffers are views into `envelope`. */
-export interface FieldEnvelope {
-  formatVersion: number;
-  keyVersion: number;
-  payloadType: PayloadType;
-  nonce: Buffer;
-  commitment: Buffer;
-  ciphertext: Buffer;
-  tag: Buffer;
-  /** Bytes 0–49, authenticated as associated data. */
-  authenticatedHeader: Buffer;
-  envelope: Buffer;
+/**
+ * A parsed ciphertext. The byte views are created on access, because a decryption needs only
+ * some of them and each view costs an allocation.
+ */
+export class FieldEnvelope {
+  readonly formatVersion: number;
+  readonly keyVersion: number;
+  readonly payloadType: PayloadType;
+  /** The whole decoded value. */
+  readonly bytes: Buffer;
+
+  constructor(bytes: Buffer, payloadType: PayloadType) {
+    this.bytes = bytes;
+    this.formatVersion = bytes[0] ?? 0;
+    this.keyVersion = bytes.readUInt32BE(1);
+    this.payloadType = payloadType;
+  }
+
+  get nonce(): Buffer {
+    return this.bytes.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES);
+  }
+
+  get commitment(): Buffer {
+    return this.bytes.subarray(HEADER_BYTES, CIPHERTEXT_OFFSET);
+  }
+
+  get ciphertext(): Buffer {
+    return this.bytes.subarray(CIPHERTEXT_OFFSET, this.bytes.length - TAG_BYTES);
+  }
+
+  get tag(): Buffer {
+    return this.bytes.subarray(this.bytes.length - TAG_BYTES);
+  }
+
+  /** Compares the stored key commitment with `expected` without an early exit, so timing reveals nothing. */
+  hasCommitment(expected: Uint8Array): boolean {
+    if (expected.length !== COMMITMENT_BYTES) {
+      return false;
+    }
+    let difference = 0;
+    for (let i = 0; i < COMMITMENT_BYTES; i += 1) {
+      difference |= (this.bytes[HEADER_BYTES + i] ?? 0) ^ (expected[i] ?? 0);
+    }
+    return difference === 0;
+  }
 }
 
 /**
@@ -90,18 +123,7 @@ export function parseFieldCiphertext(stored: string, field?: string): FieldEnvel
       { field },
     );
   }
-  const tagOffset = envelope.length - TAG_BYTES;
-  return {
-    formatVersion,
-    keyVersion: envelope.readUInt32BE(1),
-    payloadType,
-    nonce: envelope.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES),
-    commitment: envelope.subarray(HEADER_BYTES, CIPHERTEXT_OFFSET),
-    ciphertext: envelope.subarray(CIPHERTEXT_OFFSET, tagOffset),
-    tag: envelope.subarray(tagOffset),
-    authenticatedHeader: envelope.subarray(0, CIPHERTEXT_OFFSET),
-    envelope,
-  };
+  return new FieldEnvelope(envelope, payloadType);
 }
 
 /** Returns the data key version of a stored value, for example to count values left on an old version. */

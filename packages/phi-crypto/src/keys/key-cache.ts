@@ -14,13 +14,15 @@ export interface KeyCacheOptions {
  * A bounded LRU map of unwrapped tenant keyrings with a TTL and a generation per tenant.
  *
  * Evicted or expired entries are dropped without zeroing, because an operation that took the
- * ring before an await may still be using it; they are freed by the garbage collector. Only
+ * ring before an await may still be using it. The garbage collector frees them. Only
  * `invalidate(..., { destroy: true })` (shred) and `clear` zero key material.
  */
 export class TenantKeyCache {
   readonly #options: KeyCacheOptions;
   readonly #entries = new Map<string, TenantKeyring>();
   readonly #generations = new Map<string, number>();
+  /** Tenant at the end of the LRU order, so repeated hits on it skip reordering the Map. */
+  #mostRecent: string | undefined;
 
   constructor(options: KeyCacheOptions) {
     this.#options = options;
@@ -33,10 +35,14 @@ export class TenantKeyCache {
     }
     if (ring.destroyed || now - ring.loadedAt >= this.#options.ttlMs) {
       this.#entries.delete(tenantId);
+      this.#mostRecent = undefined;
       return undefined;
     }
-    this.#entries.delete(tenantId);
-    this.#entries.set(tenantId, ring);
+    if (this.#mostRecent !== tenantId) {
+      this.#entries.delete(tenantId);
+      this.#entries.set(tenantId, ring);
+      this.#mostRecent = tenantId;
+    }
     return ring;
   }
 
@@ -52,6 +58,7 @@ export class TenantKeyCache {
     }
     this.#entries.delete(ring.tenantId);
     this.#entries.set(ring.tenantId, ring);
+    this.#mostRecent = ring.tenantId;
     while (this.#entries.size > this.#options.maxTenants) {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) {
@@ -67,6 +74,7 @@ export class TenantKeyCache {
     this.#generations.set(tenantId, this.generation(tenantId) + 1);
     const ring = this.#entries.get(tenantId);
     this.#entries.delete(tenantId);
+    this.#mostRecent = undefined;
     if (options.destroy === true) {
       ring?.destroy();
     }
@@ -82,5 +90,6 @@ export class TenantKeyCache {
       ring.destroy();
     }
     this.#entries.clear();
+    this.#mostRecent = undefined;
   }
 }

@@ -37,9 +37,10 @@ export const GCM_RANDOM_NONCE_LIMIT = 2 ** 32;
 /**
  * Default point at which a data key is rotated: 2^30 encryptions. The chance of any nonce
  * collision among q random 96-bit nonces is about q²/2^97, so 2^-37 here against 2^-33 at the
- * NIST limit. The 3 × 2^30 headroom absorbs encryptions by replicas whose cache still holds the
- * old version for up to one cache TTL. At 10,000 encryptions per second for one tenant a key
- * lasts about 30 hours.
+ * NIST limit. Replicas switch to the new version at their next reservation, so each uses at
+ * most one reserved block past the threshold. The rest of the 3 × 2^30 headroom covers counts
+ * that were lost, such as key rows restored from an older backup. At 10,000 encryptions per
+ * second for one tenant a key lasts about 30 hours.
  */
 export const DEFAULT_ROTATE_AFTER_ENCRYPTIONS = 2 ** 30;
 
@@ -84,7 +85,7 @@ export interface KeyManagerOptions {
 /**
  * Tenant key lifecycle on top of a `TenantKeyRepository`: creates keys on first use, caches them
  * unwrapped, counts encryptions, rotates, retires, rewraps for master key rotation and shreds.
- * One instance per process; all methods are safe to call concurrently, also from several
+ * Create one instance per process. All methods are safe to call concurrently, also from several
  * replicas, because every write relies on the repository's conditional inserts and updates.
  */
 export class KeyManager {
@@ -152,6 +153,21 @@ export class KeyManager {
         'version reached its rotation threshold or was rotated meanwhile; retry the operation',
       { details: { tenantId } },
     );
+  }
+
+  /**
+   * Returns the key for one encryption without awaiting, when the tenant's keys are cached and an
+   * encryption is already reserved. Otherwise it returns undefined and the caller awaits `encryptionKey`.
+   */
+  cachedEncryptionKey(tenantId: string): DataKey | undefined {
+    const ring = this.#cache.get(tenantId, this.#clock());
+    const key = ring?.hasAny('index') === true ? ring.peekDataKey() : undefined;
+    return key !== undefined && ring?.takeReservedUse(key.version) === true ? key : undefined;
+  }
+
+  /** Returns a cached, usable data key version without awaiting, or undefined; see `decryptionKey`. */
+  cachedDecryptionKey(tenantId: string, version: number): DataKey | undefined {
+    return this.#cache.get(tenantId, this.#clock())?.peekDataKey(version);
   }
 
   /** Returns the version new encryptions of the tenant use, creating the first keys when it has none. */
@@ -374,7 +390,7 @@ export class KeyManager {
       return;
     }
     // The block crosses the threshold, so it is not used and the key rotates. The first replica to
-    // get here inserts version + 1; the others find it, and every replica whose cache still holds
+    // get here inserts version + 1 and the others find it. Every replica whose cache still has
     // this version switches as soon as it reserves its next block.
     await this.#createVersion(tenantId, 'data', version + 1, 'usage_limit');
     this.#cache.invalidate(tenantId);

@@ -21,7 +21,7 @@ interface VersionSlot<K> {
 
 /**
  * The unwrapped keys of one tenant as loaded at one moment. Only active versions are unwrapped;
- * retired and destroyed versions are kept as states so decryption can say why it was refused.
+ * retired and destroyed versions are kept as states so decryption can report why it was rejected.
  */
 export class TenantKeyring {
   readonly tenantId: string;
@@ -31,6 +31,8 @@ export class TenantKeyring {
   /** Encryptions already reserved in the repository and not yet used, per data key version. */
   readonly #reservedUses = new Map<number, number>();
   #destroyed = false;
+  #newestData = 0;
+  #newestIndex = 0;
 
   private constructor(tenantId: string, loadedAt: number) {
     this.tenantId = tenantId;
@@ -71,6 +73,11 @@ export class TenantKeyring {
     const slots: Map<number, VersionSlot<DataKey | IndexKey>> = record.purpose === 'data'
       ? this.#data
       : this.#index;
+    if (record.purpose === 'data') {
+      this.#newestData = Math.max(this.#newestData, record.version);
+    } else {
+      this.#newestIndex = Math.max(this.#newestIndex, record.version);
+    }
     if (record.state !== 'active') {
       slots.set(record.version, { state: record.state, key: undefined });
       return;
@@ -115,7 +122,7 @@ export class TenantKeyring {
 
   /** Highest version of `purpose` in any state, or 0 when there is none. */
   newestVersion(purpose: KeyPurpose): number {
-    return Math.max(0, ...(purpose === 'data' ? this.#data : this.#index).keys());
+    return purpose === 'data' ? this.#newestData : this.#newestIndex;
   }
 
   /**
@@ -164,7 +171,7 @@ export class TenantKeyring {
   }
 
   #current<K extends DataKey | IndexKey>(slots: Map<number, VersionSlot<K>>, purpose: KeyPurpose): K {
-    const version = Math.max(0, ...slots.keys());
+    const version = slots === this.#data ? this.#newestData : this.#newestIndex;
     const slot = slots.get(version);
     if (slot === undefined) {
       throw new PhiCryptoError('tenant_keys_not_found', `tenant ${this.tenantId} has no ${purpose} key yet`, {
@@ -191,6 +198,18 @@ export class TenantKeyring {
           'values encrypted under it are unrecoverable',
         { details },
       );
+    }
+    return slot.key;
+  }
+
+  /**
+   * Returns the usable data key of `version`, or of the newest version when omitted, or undefined
+   * when it is missing, retired or destroyed. Never throws; the hot path uses it to skip awaits.
+   */
+  peekDataKey(version = this.newestVersion('data')): DataKey | undefined {
+    const slot = this.#data.get(version);
+    if (this.#destroyed || slot?.state !== 'active' || slot.key === undefined || slot.key.destroyed) {
+      return undefined;
     }
     return slot.key;
   }
