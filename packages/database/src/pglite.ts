@@ -39,7 +39,10 @@ export interface PgliteDatabase extends Database {
 
 /**
  * Starts PGlite, the PostgreSQL build for WebAssembly, in this process. Creating a new cluster runs
- * initdb and takes seconds; reopening a directory or loading a snapshot takes well under one.
+ * initdb and takes seconds. Reopening a directory or loading a snapshot is several times faster.
+ *
+ * NOTE: nothing stops a second process from opening the same data directory, which would corrupt
+ * it. Deployments must run one process per directory.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<PgliteDatabase> {
   const { dataDir, loadDataDir } = options;

@@ -163,17 +163,18 @@ class PostgresDatabase implements Database {
     }
   }
 
-  /** Runs BEGIN, COMMIT or ROLLBACK and returns the server's command tag. */
+  /**
+   * Runs BEGIN, COMMIT or ROLLBACK and returns the server's command tag. These statements are not
+   * reported to the observer on their own, because PGlite runs them out of sight; the TRANSACTION
+   * call covers them on both engines.
+   */
   async #control(client: pg.PoolClient, sql: string): Promise<{ command: string }> {
-    const operation = describeOperation(sql);
-    return observeCall(this.observer, operation, async () => {
-      try {
-        const result = await client.query(sql);
-        return { command: result.command };
-      } catch (error) {
-        throw translateDriverError(error, { operation, server: this.server });
-      }
-    });
+    try {
+      const result = await client.query(sql);
+      return { command: result.command };
+    } catch (error) {
+      throw translateDriverError(error, { operation: describeOperation(sql), server: this.server });
+    }
   }
 
   #observedRun<T extends Row>(

@@ -9,6 +9,10 @@ export interface QueryResult<T extends Row = Row> {
 
 /** Anything that runs SQL with `$1`-style parameters: the database itself or an open transaction. */
 export interface Queryable {
+  /**
+   * Runs one statement with parameters. Without parameters, `sql` may hold several statements
+   * separated by semicolons, and the result is the last statement's. Throws `DatabaseError`.
+   */
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
 }
 
@@ -37,6 +41,7 @@ export interface Database extends Queryable {
   ): Promise<{ acquired: true; value: T } | { acquired: false }>;
   /** Runs `SELECT 1`; rejects when the database cannot be reached. */
   ping(): Promise<void>;
+  /** Waits for running calls and closes the pool or PGlite. Later calls raise `database_closed`. */
   close(): Promise<void>;
 }
 
