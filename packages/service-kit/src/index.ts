@@ -8,6 +8,7 @@ export {
   requirePermission,
 } from './auth.js';
 export { installErrorHandler } from './error-handler.js';
+export { serializeError } from './error-serializer.js';
 export * from './errors.js';
 export { type HealthCheck, installHealthRoutes } from './health.js';
 export { createLoggerOptions, REDACTED_FIELDS } from './logger.js';

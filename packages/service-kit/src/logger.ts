@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LoggerOptions } from 'pino';
+import { serializeError } from './error-serializer.js';
 
 /**
  * Field names whose values are never logged, at any depth up to three levels: credentials,
@@ -55,6 +56,7 @@ export function createLoggerOptions(service: string, level: string): LoggerOptio
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     redact: { paths: redactPaths(), censor: '[redacted]' },
     serializers: {
+      err: serializeError,
       // Only an allowlist of request fields: the query string is dropped because presigned URLs and
       // search parameters carry signatures and personal data.
       req: (request: FastifyRequest) => ({
