@@ -21,16 +21,17 @@ export function readRateLimit(headers: Headers): RateLimitState | null {
 
 /**
  * Paces requests so that the project's budget is not overdrawn. The budget refills gradually (3600 per
- * hour by default), so the refill rate is estimated from the headers as the missing requests divided by
- * the time until `RateLimit-Reset`. Each request takes one request from a local estimate; when it drops
- * below one, callers wait, one at a time, until the estimate has refilled.
+ * hour by default), so the refill rate is estimated from the headers: the missing requests refill by
+ * `RateLimit-Reset`. Each request takes one request from a local estimate. When the estimate drops
+ * below one, callers wait, one at a time, until it has refilled.
  */
 export class RatePacer {
   #limit = 0;
   #tokens = 0;
   #tokensAt = 0;
-  #resetAtMs = 0;
   #refillPerMs = 0;
+  #rateLow = 0;
+  #rateHigh = Number.POSITIVE_INFINITY;
   #known = false;
   #inFlight = 0;
   #queue: Promise<void> = Promise.resolve();
@@ -62,18 +63,14 @@ export class RatePacer {
     if (state === null) return;
 
     const now = this.#now();
-    const resetAtMs = state.resetAt.getTime();
-    const missing = state.limit - state.remaining;
-    if (missing > 0 && resetAtMs > now) {
-      this.#refillPerMs = missing / (resetAtMs - now);
-    } else if (this.#refillPerMs === 0) {
-      this.#refillPerMs = state.limit / 3_600_000;
-    }
-    // Requests still in flight may not be counted in this response yet, so assume they were not.
-    this.#tokens = Math.max(0, state.remaining - this.#inFlight);
+    this.#estimateRefill(state, now);
+    // Requests still in flight may not be counted in this response yet, so assume they were not. Responses
+    // can arrive out of order, and an older one reports more budget than is left, so the header may only
+    // lower the local estimate, never raise it.
+    const observed = Math.max(0, state.remaining - this.#inFlight);
+    this.#tokens = this.#known ? Math.min(this.#estimate(now), observed) : observed;
     this.#tokensAt = now;
     this.#limit = state.limit;
-    this.#resetAtMs = resetAtMs;
     this.#known = true;
     this.#latest = state;
   }
@@ -94,15 +91,39 @@ export class RatePacer {
         this.#inFlight += 1;
         return;
       }
-      const untilToken = this.#refillPerMs > 0 ? (1 - available) / this.#refillPerMs : this.#resetAtMs - now;
-      const untilReset = Math.max(0, this.#resetAtMs - now);
-      await sleep(Math.max(1, Math.min(untilToken, untilReset || untilToken)), signal);
-      if (this.#now() >= this.#resetAtMs && this.#estimate(this.#now()) < 1) {
-        // The reset time passed without a refill we could see: trust the documented full budget.
-        this.#tokens = this.#limit;
-        this.#tokensAt = this.#now();
+      // The refill rate is always positive: it falls back to 3600 per hour before any observation.
+      await sleep(Math.max(1, (1 - available) / this.#refillPerMs), signal);
+    }
+  }
+
+  /**
+   * Narrows the refill rate from one observation. `RateLimit-Reset` is rounded up to whole seconds, so
+   * the exact moment of a full budget lies in (reset - 1 s, reset], which bounds the rate from both
+   * sides. Bounds from several responses are intersected, and the lower bound is used, so the estimate
+   * never overdraws. Bounds that contradict each other mean the limit changed, and they start over.
+   * NOTE: this assumes the local clock agrees with the API's; a clock running ahead overestimates the
+   * rate, and the resulting 429 answers are then retried.
+   */
+  #estimateRefill(state: RateLimitState, now: number): void {
+    const missing = state.limit - state.remaining;
+    const resetAtMs = state.resetAt.getTime();
+    if (state.limit !== this.#limit) {
+      this.#rateLow = 0;
+      this.#rateHigh = Number.POSITIVE_INFINITY;
+    }
+    if (missing > 0 && resetAtMs > now) {
+      const low = missing / (resetAtMs - now);
+      const high = resetAtMs - 1000 > now ? missing / (resetAtMs - 1000 - now) : Number.POSITIVE_INFINITY;
+      if (low > this.#rateHigh || high < this.#rateLow) {
+        this.#rateLow = low;
+        this.#rateHigh = high;
+      } else {
+        this.#rateLow = Math.max(this.#rateLow, low);
+        this.#rateHigh = Math.min(this.#rateHigh, high);
       }
     }
+    // Hetzner's documented default when nothing is known yet: 3600 requests per hour.
+    this.#refillPerMs = this.#rateLow > 0 ? this.#rateLow : state.limit / 3_600_000;
   }
 
   #nextRelease(signal: AbortSignal | undefined): Promise<void> {
