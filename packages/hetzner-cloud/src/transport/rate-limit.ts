@@ -91,7 +91,7 @@ export class RatePacer {
         this.#inFlight += 1;
         return;
       }
-      // The refill rate is always positive: it falls back to 3600 per hour before any observation.
+      // The refill rate is always positive, because it falls back to the limit per hour before any estimate.
       await sleep(Math.max(1, (1 - available) / this.#refillPerMs), signal);
     }
   }
@@ -102,7 +102,7 @@ export class RatePacer {
    * sides. Bounds from several responses are intersected, and the lower bound is used, so the estimate
    * never overdraws. Bounds that contradict each other mean the limit changed, and they start over.
    * NOTE: this assumes the local clock agrees with the API's; a clock running ahead overestimates the
-   * rate, and the resulting 429 answers are then retried.
+   * rate, and the resulting 429 responses are then retried.
    */
   #estimateRefill(state: RateLimitState, now: number): void {
     const missing = state.limit - state.remaining;
@@ -122,7 +122,7 @@ export class RatePacer {
         this.#rateHigh = Math.min(this.#rateHigh, high);
       }
     }
-    // Hetzner's documented default when nothing is known yet: 3600 requests per hour.
+    // Without an estimate, assume the documented refill: the whole limit once per hour.
     this.#refillPerMs = this.#rateLow > 0 ? this.#rateLow : state.limit / 3_600_000;
   }
 
