@@ -1,5 +1,10 @@
 import type { Database } from '@skillancer/database';
 import {
+  FilesystemObjectStore,
+  type ObjectStore,
+  registerFilesystemObjectRoutes,
+} from '@skillancer/object-storage';
+import {
   type AccessTokenVerifier,
   createServiceApp,
   type HealthCheck,
@@ -7,16 +12,30 @@ import {
   type ServiceMetrics,
 } from '@skillancer/service-kit';
 import type { DestinationStream } from 'pino';
+import type { Invoice } from './invoices/invoice.js';
+import { InvoiceDocuments } from './invoices/invoice-documents.js';
+import { InvoiceService } from './invoices/invoice-service.js';
+import { renderInvoicePdf } from './pdf/invoice-pdf.js';
+import { registerInvoicePdfRoutes } from './routes/invoice-pdf-routes.js';
 import { registerInvoiceRoutes } from './routes/invoice-routes.js';
+
+/** Where the filesystem driver's signed download URLs are served; the presigner's base URL must end with it. */
+export const FILESYSTEM_DOWNLOAD_PREFIX = '/files/invoices';
 
 export interface CockpitAppDependencies {
   db: Database;
+  /** The invoices bucket. A filesystem store with a presigner also gets its download route on this app. */
+  invoiceStore: ObjectStore;
   verifyAccessToken: AccessTokenVerifier;
   logLevel: string;
   logStream?: DestinationStream;
   metrics?: ServiceMetrics;
   checks?: Record<string, HealthCheck>;
   version?: string;
+  /** Clock for invoice number years; tests replace it. */
+  now?: () => Date;
+  /** PDF renderer; tests may count or slow down renders. */
+  renderPdf?: (invoice: Invoice) => Promise<Buffer>;
 }
 
 /** Builds cockpit-svc: invoices and their PDFs. */
@@ -28,9 +47,25 @@ export async function buildCockpitApp(deps: CockpitAppDependencies): Promise<Ser
     logLevel: deps.logLevel,
     logStream: deps.logStream,
     metrics: deps.metrics,
-    checks: { database: () => deps.db.ping(), ...deps.checks },
+    checks: {
+      database: () => deps.db.ping(),
+      'object-store': () => deps.invoiceStore.checkBucket(),
+      ...deps.checks,
+    },
     verifyAccessToken: deps.verifyAccessToken,
   });
-  registerInvoiceRoutes(app, { db: deps.db });
+
+  const invoices = new InvoiceService({ db: deps.db, now: deps.now });
+  const documents = new InvoiceDocuments({
+    db: deps.db,
+    invoices,
+    store: deps.invoiceStore,
+    render: deps.renderPdf ?? ((invoice) => renderInvoicePdf(invoice)),
+  });
+  registerInvoiceRoutes(app, { db: deps.db, invoices, documents });
+  registerInvoicePdfRoutes(app, { documents });
+  if (deps.invoiceStore instanceof FilesystemObjectStore && deps.invoiceStore.presigner !== undefined) {
+    await registerFilesystemObjectRoutes(app, deps.invoiceStore, { prefix: FILESYSTEM_DOWNLOAD_PREFIX });
+  }
   return app;
 }

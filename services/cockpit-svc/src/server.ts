@@ -1,12 +1,14 @@
+import { hkdfSync } from 'node:crypto';
 import type { PlatformConfig } from '@skillancer/config';
 import type { Database } from '@skillancer/database';
+import { createObjectStore, type ObjectStore } from '@skillancer/object-storage';
 import {
   createAccessTokenVerifier,
   remoteJwks,
   type ServiceApp,
   type ServiceMetrics,
 } from '@skillancer/service-kit';
-import { buildCockpitApp } from './app.js';
+import { buildCockpitApp, FILESYSTEM_DOWNLOAD_PREFIX } from './app.js';
 
 export interface CockpitServiceContext {
   config: PlatformConfig;
@@ -15,19 +17,64 @@ export interface CockpitServiceContext {
   metrics: ServiceMetrics;
 }
 
-/** Wires configuration to cockpit-svc; access tokens are verified against the JWKS of auth-svc. */
+/**
+ * Wires configuration to cockpit-svc: access tokens are verified against the JWKS of auth-svc, and
+ * invoice PDFs go to the invoices bucket (`S3_BUCKET`) of the configured storage driver.
+ */
 export async function createCockpitService(
   context: CockpitServiceContext,
 ): Promise<{ app: ServiceApp; close: () => Promise<void> }> {
   const { config } = context;
-  const app = await buildCockpitApp({
-    db: context.db,
-    verifyAccessToken: createAccessTokenVerifier({
-      keys: remoteJwks(config.auth.jwksUrl),
-      issuer: config.auth.issuer,
-    }),
-    logLevel: config.logLevel,
-    metrics: context.metrics,
+  const invoiceStore = createInvoiceStore(context);
+  try {
+    const app = await buildCockpitApp({
+      db: context.db,
+      invoiceStore,
+      verifyAccessToken: createAccessTokenVerifier({
+        keys: remoteJwks(config.auth.jwksUrl),
+        issuer: config.auth.issuer,
+      }),
+      logLevel: config.logLevel,
+      metrics: context.metrics,
+    });
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        await invoiceStore.close();
+      },
+    };
+  } catch (error) {
+    await invoiceStore.close();
+    throw error;
+  }
+}
+
+function createInvoiceStore(context: CockpitServiceContext): ObjectStore {
+  const { config } = context;
+  const storage = config.storage;
+  return createObjectStore({
+    ...storage,
+    bucket: storage.buckets.invoices,
+    observer: context.metrics.observer('object-store'),
+    ...(storage.driver === 'filesystem' ? { presign: filesystemPresign(context) } : {}),
   });
-  return { app, close: () => app.close() };
+}
+
+/**
+ * Signing settings for the filesystem driver's download URLs, which this service serves itself.
+ * The HMAC key is derived from the master key, so every replica with the same master key accepts
+ * the same URLs and no extra secret needs configuring.
+ */
+function filesystemPresign(context: CockpitServiceContext): { secret: Uint8Array; baseUrl: string } {
+  const { config } = context;
+  const secret = new Uint8Array(
+    hkdfSync('sha256', context.masterKey, 'skillancer', 'cockpit-svc filesystem download URLs', 32),
+  );
+  // NOTE: the URL uses the bind address and port of this service, which is right for the embedded
+  // development setup (filesystem storage is rejected in production); there is no setting for a
+  // public address in front of a proxy.
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const port = config.portOverride ?? config.ports.cockpit;
+  return { secret, baseUrl: `http://${host}:${port}${FILESYSTEM_DOWNLOAD_PREFIX}` };
 }
