@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sealField } from '../src/format/field-cipher.js';
 import {
   encodeFieldContext,
   FieldEncryptor,
@@ -239,6 +240,16 @@ describe('FieldEncryptor bad input', () => {
     const h = createHarness();
     const large = 'é'.repeat(512 * 1024);
     expect(await h.encryptor.decrypt(context(), await h.encryptor.encrypt(context(), large))).toBe(large);
+  });
+
+  it('rejects text that decrypts to invalid UTF-8', async () => {
+    const h = createHarness();
+    const key = await h.keys.encryptionKey('tenant-a');
+    const stored = sealField(key, context(), Buffer.of(0x61, 0xff, 0xfe), PayloadType.text);
+    await expect(h.encryptor.decrypt(context(), stored)).rejects.toMatchObject({
+      code: 'invalid_utf8',
+      field: 'ssn',
+    });
   });
 
   it('rejects text with an unpaired surrogate', async () => {

@@ -195,6 +195,34 @@ describe('KeyManager shredding', () => {
     expect(await errorCode(() => h.encryptor.decrypt(context(), ciphertext))).toBe('key_destroyed');
   });
 
+  it('does not cache keys loaded during a shred', async () => {
+    const repository = new InMemoryTenantKeyRepository();
+    const writer = createHarness({ repository });
+    const ciphertext = await writer.encryptor.encrypt(context(), 'secret');
+
+    let release: () => void = () => undefined;
+    let delayNext = true;
+    const slow: TenantKeyRepository = {
+      ...bind(repository),
+      loadTenantKeys: async (tenantId) => {
+        const records = await repository.loadTenantKeys(tenantId);
+        if (delayNext) {
+          delayNext = false;
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+        return records;
+      },
+    };
+    const reader = createHarness({ repository: slow });
+    const decrypting = reader.encryptor.decrypt(context(), ciphertext).catch((e: unknown) => e);
+    await new Promise((resolve) => setImmediate(resolve));
+    await reader.keys.shredTenant('tenant-a');
+    release();
+    expect(await decrypting).toMatchObject({ code: 'key_destroyed' });
+  });
+
   it('never creates new keys for a shredded tenant', async () => {
     const h = createHarness();
     await h.encryptor.encrypt(context(), 'secret');

@@ -10,8 +10,15 @@ export interface KeyCacheOptions {
   ttlMs: number;
 }
 
+/** A load of one tenant's keys, marked when the tenant is invalidated while the load runs. */
+export interface LoadTicket {
+  readonly tenantId: string;
+  invalidated: boolean;
+}
+
 /**
- * A bounded LRU map of unwrapped tenant keyrings with a TTL and a generation per tenant.
+ * A bounded LRU map of unwrapped tenant keyrings with a TTL. Loads in flight are tracked, so a
+ * load that read the key rows before an invalidation never caches them.
  *
  * Evicted or expired entries are dropped without zeroing, because an operation that took the
  * ring before an await may still be using it. The garbage collector frees them. Only
@@ -20,7 +27,8 @@ export interface KeyCacheOptions {
 export class TenantKeyCache {
   readonly #options: KeyCacheOptions;
   readonly #entries = new Map<string, TenantKeyring>();
-  readonly #generations = new Map<string, number>();
+  /** Loads in flight per tenant; an invalidation marks them so their result is not cached. */
+  readonly #loads = new Map<string, Set<LoadTicket>>();
   /** Tenant at the end of the LRU order, so repeated hits on it skip reordering the Map. */
   #mostRecent: string | undefined;
 
@@ -46,14 +54,27 @@ export class TenantKeyCache {
     return ring;
   }
 
-  /** Returns a counter that changes whenever the tenant's entry is invalidated. */
-  generation(tenantId: string): number {
-    return this.#generations.get(tenantId) ?? 0;
+  /** Registers a load that is about to read the tenant's keys; pass the ticket to `set` and `endLoad`. */
+  beginLoad(tenantId: string): LoadTicket {
+    const ticket = { tenantId, invalidated: false };
+    const tickets = this.#loads.get(tenantId) ?? new Set<LoadTicket>();
+    tickets.add(ticket);
+    this.#loads.set(tenantId, tickets);
+    return ticket;
   }
 
-  /** Stores `ring` unless the tenant was invalidated after `generation` was read; returns whether it was stored. */
-  set(ring: TenantKeyring, generation: number): boolean {
-    if (this.generation(ring.tenantId) !== generation) {
+  /** Forgets a load; call it in a `finally` after `set`. */
+  endLoad(ticket: LoadTicket): void {
+    const tickets = this.#loads.get(ticket.tenantId);
+    tickets?.delete(ticket);
+    if (tickets?.size === 0) {
+      this.#loads.delete(ticket.tenantId);
+    }
+  }
+
+  /** Stores `ring` unless the tenant was invalidated since `ticket` was issued; returns whether it was stored. */
+  set(ring: TenantKeyring, ticket: LoadTicket): boolean {
+    if (ticket.invalidated) {
       return false;
     }
     this.#entries.delete(ring.tenantId);
@@ -71,7 +92,9 @@ export class TenantKeyCache {
 
   /** Drops the tenant's entry and makes loads that are in flight discard their result. */
   invalidate(tenantId: string, options: { destroy?: boolean } = {}): void {
-    this.#generations.set(tenantId, this.generation(tenantId) + 1);
+    for (const ticket of this.#loads.get(tenantId) ?? []) {
+      ticket.invalidated = true;
+    }
     const ring = this.#entries.get(tenantId);
     this.#entries.delete(tenantId);
     this.#mostRecent = undefined;

@@ -309,13 +309,17 @@ export class KeyManager {
 
   async #load(tenantId: string): Promise<TenantKeyring> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const generation = this.#cache.generation(tenantId);
-      const records = await this.#loadRecords(tenantId);
-      const ring = TenantKeyring.unwrap(this.#masterKeys, tenantId, records, this.#clock());
-      if (this.#cache.set(ring, generation)) {
-        return ring;
+      const ticket = this.#cache.beginLoad(tenantId);
+      try {
+        const records = await this.#loadRecords(tenantId);
+        const ring = TenantKeyring.unwrap(this.#masterKeys, tenantId, records, this.#clock());
+        if (this.#cache.set(ring, ticket)) {
+          return ring;
+        }
+        ring.destroy();
+      } finally {
+        this.#cache.endLoad(ticket);
       }
-      ring.destroy();
     }
     throw new PhiCryptoError(
       'key_version_conflict',

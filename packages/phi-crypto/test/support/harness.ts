@@ -7,6 +7,7 @@ import {
   KeyManager,
   type KeyManagerOptions,
   MasterKeyring,
+  type TenantKeyRepository,
 } from '../../src/index.js';
 
 /** Deterministic test master keys; never use these outside tests. */
@@ -15,7 +16,7 @@ export const MASTER_HEX_B = createHash('sha256').update('phi-crypto test master 
 
 export interface Harness {
   masterKeys: MasterKeyring;
-  repository: InMemoryTenantKeyRepository;
+  repository: TenantKeyRepository;
   keys: KeyManager;
   encryptor: FieldEncryptor;
   indexer: BlindIndexer;
@@ -23,7 +24,7 @@ export interface Harness {
 }
 
 export function createHarness(
-  options: Partial<Omit<KeyManagerOptions, 'repository'>> & { repository?: InMemoryTenantKeyRepository } = {},
+  options: Partial<Omit<KeyManagerOptions, 'repository'>> & { repository?: TenantKeyRepository } = {},
 ): Harness {
   const masterKeys = options.masterKeys ?? MasterKeyring.fromHex({ current: MASTER_HEX_A });
   const repository = options.repository ?? new InMemoryTenantKeyRepository();
