@@ -1,15 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root is four levels above this file (packages/testing/src/hetzner). */
-const DEFAULT_PATH = new URL('../../../../../shared/reference/hetzner-cloud-openapi.json', import.meta.url);
-
 /**
- * Path of Hetzner's OpenAPI document: `HETZNER_OPENAPI_PATH` when set, otherwise
- * `shared/reference/hetzner-cloud-openapi.json` in the folder beside the repository.
+ * The vendored subset of Hetzner's OpenAPI document (volumes, actions, servers, locations), so the
+ * suite validates traffic on a fresh clone. `scripts/vendor-hetzner-openapi.ts` regenerates it.
  */
+export const VENDORED_DOCUMENT_PATH = fileURLToPath(
+  new URL('./openapi/hetzner-cloud-openapi.subset.json', import.meta.url),
+);
+
+/** Path of the OpenAPI document: `HETZNER_OPENAPI_PATH` (for example the full published document) when set, else the vendored subset. */
 export function openApiDocumentPath(): string {
-  return process.env.HETZNER_OPENAPI_PATH ?? fileURLToPath(DEFAULT_PATH);
+  return process.env.HETZNER_OPENAPI_PATH ?? VENDORED_DOCUMENT_PATH;
 }
 
 let cached: Record<string, unknown> | undefined;
@@ -20,7 +22,7 @@ export function loadOpenApiDocument(): Record<string, unknown> {
   const path = openApiDocumentPath();
   if (!existsSync(path)) {
     throw new Error(
-      `Hetzner OpenAPI document not found at ${path}; place shared/reference/hetzner-cloud-openapi.json beside the repository or set HETZNER_OPENAPI_PATH`,
+      `Hetzner OpenAPI document not found at ${path}; unset HETZNER_OPENAPI_PATH to use the vendored subset`,
     );
   }
   cached = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
