@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { AccountRepository } from './accounts/account-repository.js';
 import { AccountService, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './accounts/account-service.js';
 import { MeCache } from './accounts/me-cache.js';
+import { type MediaDependencies, registerMediaRoutes } from './media/media-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerJwksRoutes } from './routes/jwks-routes.js';
 import type { RateLimiter } from './security/rate-limiter.js';
@@ -31,6 +32,8 @@ export interface AuthAppDependencies {
   /** Extra readiness checks beyond the database, such as Redis or the object store. */
   checks?: Record<string, HealthCheck>;
   version?: string;
+  /** The uploads bucket for avatars and portfolio images; without it those routes are absent. */
+  media?: Omit<MediaDependencies, 'db'>;
 }
 
 /** Builds auth-svc: accounts, tokens and the JWKS. */
@@ -38,6 +41,7 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
   const signingKeys = new SigningKeyStore(deps.db, deps.masterKey);
   await signingKeys.initialize();
 
+  const media = deps.media;
   const app = await createServiceApp({
     service: 'auth-svc',
     version: deps.version ?? '0.1.0',
@@ -45,7 +49,11 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
     logLevel: deps.logLevel,
     logStream: deps.logStream,
     metrics: deps.metrics,
-    checks: { database: () => deps.db.ping(), ...deps.checks },
+    checks: {
+      database: () => deps.db.ping(),
+      ...(media === undefined ? {} : { 'uploads-bucket': () => media.store.checkBucket() }),
+      ...deps.checks,
+    },
     verifyAccessToken: createAccessTokenVerifier({ keys: signingKeys.keyLookup, issuer: deps.issuer }),
   });
 
@@ -63,5 +71,6 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
 
   registerJwksRoutes(app, signingKeys);
   registerAuthRoutes(app, { accounts, repository, meCache: new MeCache() });
+  if (media !== undefined) registerMediaRoutes(app, { db: deps.db, ...media });
   return app;
 }
