@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { buildAuthApp, MemoryRateLimiter } from '@skillancer/auth-svc';
 import type { Database } from '@skillancer/database';
 import { HetznerClient, type HetznerClientOptions } from '@skillancer/hetzner-cloud';
@@ -100,6 +101,8 @@ export interface TestApp {
   app: SkillpodApp;
   events: MemoryPodEventSink;
   metrics: ServiceMetrics;
+  /** Parsed JSON log lines at level info and above, when built with `captureLogs`. */
+  logLines: Array<Record<string, unknown>>;
 }
 
 export async function buildTestApp(input: {
@@ -107,20 +110,31 @@ export async function buildTestApp(input: {
   identity: TestIdentity;
   provider: VolumeProvider;
   settings?: Partial<PodLifecycleSettings>;
+  captureLogs?: boolean;
 }): Promise<TestApp> {
   const events = new MemoryPodEventSink();
   const metrics = new ServiceMetrics('skillpod-svc');
+  const logLines: Array<Record<string, unknown>> = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
   const app = await buildSkillpodApp({
     db: input.db,
     verifyAccessToken: input.identity.verifier,
     volumes: input.provider,
     pods: { ...TEST_SETTINGS, ...input.settings },
     events,
-    logLevel: 'silent',
+    logLevel: input.captureLogs ? 'info' : 'silent',
+    logStream,
     metrics,
   });
   await app.ready();
-  return { app, events, metrics };
+  return { app, events, metrics, logLines };
 }
 
 /** A local provider in a fresh temporary directory, with nodes in fsn1 by default. */
@@ -160,9 +174,22 @@ export async function simulatedHetzner(
   providerOptions: Partial<HetznerVolumeProviderOptions> = {},
 ): Promise<SimulatedHetzner> {
   const simulator = await startHetznerSimulator({ validator: sharedOpenApiValidator(), ...options });
-  const client = new HetznerClient({ ...FAST_CLIENT, token: simulator.token, endpoint: simulator.url });
-  const provider = new HetznerVolumeProvider({ client, ...providerOptions });
-  return { simulator, client, provider };
+  return { simulator, ...hetznerProviderFor(simulator, providerOptions) };
+}
+
+/** A new client and provider for a running simulator, as a restarted replica would build them. */
+export function hetznerProviderFor(
+  simulator: HetznerSimulator,
+  providerOptions: Partial<HetznerVolumeProviderOptions> = {},
+  clientOptions: Partial<HetznerClientOptions> = {},
+): { client: HetznerClient; provider: HetznerVolumeProvider } {
+  const client = new HetznerClient({
+    ...FAST_CLIENT,
+    token: simulator.token,
+    endpoint: simulator.url,
+    ...clientOptions,
+  });
+  return { client, provider: new HetznerVolumeProvider({ client, ...providerOptions }) };
 }
 
 /** Sends a create request with a fresh (or the given) idempotency key. */

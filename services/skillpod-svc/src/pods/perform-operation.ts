@@ -56,8 +56,7 @@ export async function performOperation(
       return { state: 'stopped', facts: { serverId: null, devicePath: null, sizeGb: volume.sizeGb } };
     }
     case 'resize': {
-      const target = pod.operationSizeGb ?? pod.sizeGb;
-      const volume = await provider.resize(requireVolumeId(pod), target, call);
+      const volume = await grown(provider, requireVolumeId(pod), pod.operationSizeGb ?? pod.sizeGb, call);
       return { state: stateAfterSuccess('resize', pod.resumeState), facts: { sizeGb: volume.sizeGb } };
     }
     case 'delete': {
@@ -87,6 +86,27 @@ async function attachedAfter(
     if (!isVolumeError(error, 'already_attached')) throw error;
     const volume = await provider.findByPod(pod.id, call);
     if (volume !== null && volume.serverId !== null) return volume;
+    throw error;
+  }
+}
+
+/**
+ * Grows the volume to `sizeGb`. When the provider rejects the size because an earlier attempt (cut
+ * off by a crash or a lost response) has grown the volume meanwhile, the volume is read again and
+ * accepted if it has reached the size.
+ */
+async function grown(
+  provider: VolumeProvider,
+  volumeId: string,
+  sizeGb: number,
+  call: { signal: AbortSignal },
+): Promise<Volume> {
+  try {
+    return await provider.resize(volumeId, sizeGb, call);
+  } catch (error) {
+    if (!isVolumeError(error, 'invalid_size')) throw error;
+    const volume = await provider.get(volumeId, call);
+    if (volume !== null && volume.sizeGb >= sizeGb) return volume;
     throw error;
   }
 }
