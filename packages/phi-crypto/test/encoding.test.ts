@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64UrlStrict, encodeLengthPrefixed } from '../src/internal/encoding.js';
 
-/** The definition of canonical: decoding and encoding again gives the same text. */
+/** Checks the definition of canonical: decoding and encoding again gives the same text. */
 function isCanonical(text: string): boolean {
   return Buffer.from(text, 'base64url').toString('base64url') === text;
 }

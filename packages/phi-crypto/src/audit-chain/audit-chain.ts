@@ -10,8 +10,8 @@ const HASH_PATTERN = /^[0-9a-f]{64}$/;
 export interface AuditChainOptions {
   /**
    * Optional HMAC key (at least 32 bytes). Without it the chain uses plain SHA-256, which detects
-   * edits by anyone who cannot also rewrite every later hash; with it, rewriting needs the key,
-   * which should then live apart from the audit store.
+   * edits by anyone who cannot also rewrite every later hash. With it, rewriting needs the key,
+   * so keep the key apart from the audit store.
    */
   key?: Uint8Array;
 }

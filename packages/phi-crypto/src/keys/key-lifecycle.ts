@@ -1,15 +1,60 @@
+import { randomBytes } from 'node:crypto';
 import { PhiCryptoError, requireArgument } from '../errors.js';
-import type { KeyPurpose } from './key-wrap.js';
+import { zeroize } from '../internal/bytes.js';
+import { DATA_KEY_BYTES, type KeyPurpose, wrapKey } from './key-wrap.js';
+import type { MasterKeyring } from './master-keyring.js';
 import type { TenantKeyRecord, TenantKeyRepository } from './repository.js';
 import { assertShredDue, type DestroyedKey, type ShredReceipt, type ShredRequest } from './shredding.js';
 import { type TenantKeyInfo, toKeyInfo } from './tenant-keyring.js';
 
-/** What the state changes below need from the key manager. */
+export type KeyCreationReason = 'first_use' | 'requested_rotation' | 'usage_limit';
+
+/** A key version the manager created; the service records it in the audit trail. */
+export interface KeyCreatedEvent {
+  tenantId: string;
+  purpose: KeyPurpose;
+  version: number;
+  masterKeyId: string;
+  reason: KeyCreationReason;
+}
+
+/** Dependencies of the key state changes in this module, provided by the key manager. */
 export interface LifecycleContext {
+  masterKeys: MasterKeyring;
   repository: TenantKeyRepository;
   clock: () => number;
   cacheTtlMs: number;
   invalidate: (tenantId: string, options?: { destroy?: boolean }) => void;
+  onKeyCreated: ((event: KeyCreatedEvent) => void) | undefined;
+}
+
+/** Inserts a new random key version unless it exists, in which case a concurrent writer's key wins. */
+export async function createKeyVersion(
+  context: LifecycleContext,
+  tenantId: string,
+  purpose: KeyPurpose,
+  version: number,
+  reason: KeyCreationReason,
+): Promise<void> {
+  const master = context.masterKeys.current;
+  const raw = randomBytes(DATA_KEY_BYTES);
+  let wrappedKey: string;
+  try {
+    wrappedKey = wrapKey(master, { tenantId, purpose, version }, raw);
+  } finally {
+    zeroize(raw);
+  }
+  const result = await context.repository.insertKeyVersion({
+    tenantId,
+    purpose,
+    version,
+    wrappedKey,
+    masterKeyId: master.id,
+    createdAt: new Date(context.clock()),
+  });
+  if (result === 'inserted') {
+    context.onKeyCreated?.({ tenantId, purpose, version, masterKeyId: master.id, reason });
+  }
 }
 
 export async function loadRecords(context: LifecycleContext, tenantId: string): Promise<TenantKeyRecord[]> {

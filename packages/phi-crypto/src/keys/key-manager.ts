@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { PhiCryptoError, requireArgument } from '../errors.js';
-import { zeroize } from '../internal/bytes.js';
 import type { DependencyObserver } from '../observer.js';
 import { TenantKeyCache } from './key-cache.js';
 import {
+  createKeyVersion,
   destroyRetiredVersions,
+  type KeyCreatedEvent,
   type LifecycleContext,
   loadRecords,
   newestRecord,
@@ -13,7 +13,7 @@ import {
   shredTenant,
 } from './key-lifecycle.js';
 import type { DataKey, IndexKey } from './key-material.js';
-import { DATA_KEY_BYTES, type KeyPurpose, wrapKey } from './key-wrap.js';
+import type { KeyPurpose } from './key-wrap.js';
 import type { MasterKeyring } from './master-keyring.js';
 import {
   assertMasterKeysConfigured,
@@ -27,6 +27,9 @@ import { observeRepository } from './observed-repository.js';
 import type { TenantKeyRecord, TenantKeyRepository } from './repository.js';
 import type { ShredReceipt, ShredRequest } from './shredding.js';
 import { type TenantKeyInfo, TenantKeyring, toKeyInfo } from './tenant-keyring.js';
+import { UsageReservations } from './usage-reservations.js';
+
+export type { KeyCreatedEvent, KeyCreationReason } from './key-lifecycle.js';
 
 /**
  * NIST SP 800-38D §8.3: with random 96-bit nonces, at most 2^32 encryptions per key. The
@@ -49,17 +52,6 @@ export const DEFAULT_ROTATE_AFTER_ENCRYPTIONS = 2 ** 30;
  * count, which errs on the safe side, and it keeps the usage update off the per-value path.
  */
 export const DEFAULT_USAGE_RESERVATION = 4096;
-
-export type KeyCreationReason = 'first_use' | 'requested_rotation' | 'usage_limit';
-
-/** A key version the manager created; the service records it in the audit trail. */
-export interface KeyCreatedEvent {
-  tenantId: string;
-  purpose: KeyPurpose;
-  version: number;
-  masterKeyId: string;
-  reason: KeyCreationReason;
-}
 
 export interface KeyManagerOptions {
   masterKeys: MasterKeyring;
@@ -96,9 +88,8 @@ export class KeyManager {
   readonly #rotateAfter: number;
   readonly #reservation: number;
   readonly #clock: () => number;
-  readonly #onKeyCreated: ((event: KeyCreatedEvent) => void) | undefined;
   readonly #loads = new Map<string, Promise<TenantKeyring>>();
-  readonly #reservations = new Map<string, Promise<void>>();
+  readonly #reservations: UsageReservations;
   readonly #lifecycle: LifecycleContext;
 
   constructor(options: KeyManagerOptions) {
@@ -109,13 +100,15 @@ export class KeyManager {
     this.#reservation = options.usageReservation ?? DEFAULT_USAGE_RESERVATION;
     this.#rotateAfter = options.rotateAfterEncryptions ?? DEFAULT_ROTATE_AFTER_ENCRYPTIONS;
     this.#clock = options.clock ?? Date.now;
-    this.#onKeyCreated = options.onKeyCreated;
     this.#lifecycle = {
+      masterKeys: this.#masterKeys,
       repository: this.#repository,
       clock: this.#clock,
       cacheTtlMs: this.#ttlMs,
       invalidate: (tenantId, invalidateOptions) => this.#cache.invalidate(tenantId, invalidateOptions),
+      onKeyCreated: options.onKeyCreated,
     };
+    this.#reservations = new UsageReservations(this.#lifecycle, this.#reservation, this.#rotateAfter);
     requireArgument(
       Number.isInteger(this.#reservation) && this.#reservation >= 1,
       'usageReservation must be a positive integer',
@@ -145,7 +138,7 @@ export class KeyManager {
       if (ring.takeReservedUse(key.version)) {
         return key;
       }
-      await this.#reserveUses(ring, key.version);
+      await this.#reservations.reserve(ring, key.version);
     }
     throw new PhiCryptoError(
       'key_usage_exhausted',
@@ -203,7 +196,7 @@ export class KeyManager {
       throw shreddedError(tenantId);
     }
     const version = (newest?.version ?? 0) + 1;
-    await this.#createVersion(tenantId, purpose, version, 'requested_rotation');
+    await createKeyVersion(this.#lifecycle, tenantId, purpose, version, 'requested_rotation');
     this.#cache.invalidate(tenantId);
     const created = (await this.#loadRecords(tenantId)).find(
       (r) => r.purpose === purpose && r.version === version,
@@ -338,65 +331,9 @@ export class KeyManager {
       throw shreddedError(tenantId);
     }
     for (const purpose of missing) {
-      await this.#createVersion(tenantId, purpose, 1, 'first_use');
+      await createKeyVersion(this.#lifecycle, tenantId, purpose, 1, 'first_use');
     }
     this.#cache.invalidate(tenantId);
     return this.#tenantKeyring(tenantId);
-  }
-
-  /** Inserts a new random key version unless it exists; a concurrent writer's key wins. */
-  async #createVersion(
-    tenantId: string,
-    purpose: KeyPurpose,
-    version: number,
-    reason: KeyCreationReason,
-  ): Promise<void> {
-    const master = this.#masterKeys.current;
-    const raw = randomBytes(DATA_KEY_BYTES);
-    let wrappedKey: string;
-    try {
-      wrappedKey = wrapKey(master, { tenantId, purpose, version }, raw);
-    } finally {
-      zeroize(raw);
-    }
-    const result = await this.#repository.insertKeyVersion({
-      tenantId,
-      purpose,
-      version,
-      wrappedKey,
-      masterKeyId: master.id,
-      createdAt: new Date(this.#clock()),
-    });
-    if (result === 'inserted') {
-      this.#onKeyCreated?.({ tenantId, purpose, version, masterKeyId: master.id, reason });
-    }
-  }
-
-  /** Reserves a block of encryptions for one key version; concurrent callers share one round trip. */
-  #reserveUses(ring: TenantKeyring, version: number): Promise<void> {
-    const id = `${ring.tenantId}\u0000${version}`;
-    let pending = this.#reservations.get(id);
-    if (pending === undefined) {
-      pending = this.#reserve(ring, version).finally(() => this.#reservations.delete(id));
-      this.#reservations.set(id, pending);
-    }
-    return pending;
-  }
-
-  async #reserve(ring: TenantKeyring, version: number): Promise<void> {
-    const tenantId = ring.tenantId;
-    const total = await this.#repository.incrementUsage(
-      { tenantId, purpose: 'data', version },
-      this.#reservation,
-    );
-    if (total <= this.#rotateAfter) {
-      ring.addReservedUses(version, this.#reservation);
-      return;
-    }
-    // The block crosses the threshold, so it is not used and the key rotates. The first replica to
-    // get here inserts version + 1 and the others find it. Every replica whose cache still has
-    // this version switches as soon as it reserves its next block.
-    await this.#createVersion(tenantId, 'data', version + 1, 'usage_limit');
-    this.#cache.invalidate(tenantId);
   }
 }

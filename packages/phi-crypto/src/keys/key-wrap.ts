@@ -19,10 +19,10 @@ export const DATA_KEY_BYTES = 32;
 const WRAPPED_BYTES = 1 + NONCE_BYTES + DATA_KEY_BYTES + TAG_BYTES;
 const AAD_LABEL = 'skillancer/phi-crypto/key-wrap/v1';
 
-/** Which slot of a tenant's keys a wrapped key fills. */
+/** Purpose of a tenant key: field encryption (`data`) or blind indexes (`index`). */
 export type KeyPurpose = 'data' | 'index';
 
-/** What a wrapped key is bound to; unwrapping with any other binding fails. */
+/** Binding of a wrapped key. Unwrapping with any other binding fails. */
 export interface KeyBinding {
   tenantId: string;
   purpose: KeyPurpose;

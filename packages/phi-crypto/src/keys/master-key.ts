@@ -55,9 +55,9 @@ export class MasterKey {
   }
 
   /**
-   * Checks a stored check value against this key in constant time. The 64-bit id already tells
-   * keys apart; the 256-bit check value is for start-up checks where a chance match must be
-   * impossible, such as "the configured key is the one recorded when the data was written".
+   * Checks a stored check value against this key in constant time. The 64-bit id already
+   * distinguishes keys, and the 256-bit check value is for start-up checks where a chance match
+   * must be impossible, such as "the configured key is the one recorded when the data was written".
    */
   verifyCheckValue(expected: string): boolean {
     return constantTimeEqual(Buffer.from(this.checkValue), Buffer.from(expected));

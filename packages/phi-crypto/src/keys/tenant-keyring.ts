@@ -204,7 +204,8 @@ export class TenantKeyring {
 
   /**
    * Returns the usable data key of `version`, or of the newest version when omitted, or undefined
-   * when it is missing, retired or destroyed. Never throws; the hot path uses it to skip awaits.
+   * when it is missing, retired or destroyed. It has no throwing path, so the hot path can call it
+   * without a try block and fall back to the awaiting methods.
    */
   peekDataKey(version = this.newestVersion('data')): DataKey | undefined {
     const slot = this.#data.get(version);
