@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { forEachEngine } from '@skillancer/testing/database';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_LABEL_KEY } from '../src/pods/lifecycle.js';
@@ -226,6 +227,36 @@ forEachEngine('pod crash safety', (getDb) => {
         (volume) => volume.labels['skillancer.io/pod'],
       );
       expect([...podLabels].sort()).toEqual([...ids].sort());
+      expect(simulator.violations).toEqual([]);
+    });
+
+    it('makes one volume when two replicas run the same create', async () => {
+      const { simulator, provider } = await simulatedHetzner({
+        durations: { create_volume: 100, attach_volume: 100 },
+      });
+      const id = await insertPodRow(getDb(), user, { state: 'provisioning', operation: 'create' });
+      const first = await buildTestApp({ db: getDb(), identity, provider });
+      const second = await buildTestApp({
+        db: getDb(),
+        identity,
+        provider: hetznerProviderFor(simulator).provider,
+      });
+
+      // Both replicas hold the same lease, as when one takes over while the other is still running.
+      const claimed = await first.app.podLifecycle.repository.claim(id, randomUUID(), 60_000);
+      if (claimed === null) throw new Error('the seeded pod could not be claimed');
+      await Promise.all([
+        first.app.podLifecycle.runner.run(claimed),
+        second.app.podLifecycle.runner.run(claimed),
+      ]);
+      await first.app.close();
+      await second.app.close();
+      await simulator.close();
+
+      const row = await readPodRow(getDb(), id);
+      expect(row.state).toBe('ready');
+      expect(simulator.state.volumes.size).toBe(1);
+      expect(row.volume_id).toBe(String([...simulator.state.volumes.keys()][0]));
       expect(simulator.violations).toEqual([]);
     });
 
