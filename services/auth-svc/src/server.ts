@@ -3,6 +3,7 @@ import type { Database } from '@skillancer/database';
 import type { ServiceApp, ServiceMetrics } from '@skillancer/service-kit';
 import { Redis } from 'ioredis';
 import { buildAuthApp } from './app.js';
+import { createUploadsStore } from './media/uploads-store.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './security/rate-limiter.js';
 
 export interface AuthServiceContext {
@@ -34,6 +35,10 @@ export async function createAuthService(
     rateLimiter = new MemoryRateLimiter();
   }
 
+  const uploads = createUploadsStore(config, {
+    masterKey: context.masterKey,
+    observer: context.metrics.observer('object-storage'),
+  });
   const app = await buildAuthApp({
     db: context.db,
     masterKey: context.masterKey,
@@ -44,12 +49,17 @@ export async function createAuthService(
     logLevel: config.logLevel,
     metrics: context.metrics,
     checks,
+    media: {
+      store: uploads,
+      ...(config.storage.cdnUrl === undefined ? {} : { cdnUrl: config.storage.cdnUrl }),
+    },
   });
   return {
     app,
     close: async () => {
       await app.close();
       await rateLimiter.close();
+      await uploads.close();
     },
   };
 }
