@@ -24,7 +24,8 @@ export const STREAM_SALT_BYTES = 32;
 export const STREAM_NONCE_PREFIX_BYTES = 7;
 export const STREAM_COMMITMENT_BYTES = 32;
 export const STREAM_TAG_BYTES = 16;
-export const STREAM_HEADER_BYTES = 4 + 1 + 4 + 4 + STREAM_SALT_BYTES + STREAM_NONCE_PREFIX_BYTES + STREAM_COMMITMENT_BYTES;
+export const STREAM_HEADER_BYTES =
+  4 + 1 + 4 + 4 + STREAM_SALT_BYTES + STREAM_NONCE_PREFIX_BYTES + STREAM_COMMITMENT_BYTES;
 
 /** Segment sizes the format accepts. 64 KiB is the default: one segment per typical socket read. */
 export const MIN_SEGMENT_SIZE = 1024;
@@ -194,7 +195,11 @@ export interface StreamRangePlan {
  * Maps a plaintext range to the segments that cover it, so that a reader fetches and decrypts
  * only those. Throws `invalid_argument` when the range lies outside the plaintext.
  */
-export function planStreamRange(header: StreamHeader, ciphertextBytes: number, range: PlaintextRange): StreamRangePlan {
+export function planStreamRange(
+  header: StreamHeader,
+  ciphertextBytes: number,
+  range: PlaintextRange,
+): StreamRangePlan {
   const segmentSize = header.segmentSize;
   const plaintextBytes = streamPlaintextBytes(ciphertextBytes, segmentSize);
   requireArgument(

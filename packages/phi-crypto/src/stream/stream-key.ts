@@ -4,7 +4,7 @@ import { PhiCryptoError, requireArgument } from '../errors.js';
 import { constantTimeEqual, zeroize } from '../internal/bytes.js';
 import { encodeLengthPrefixed } from '../internal/encoding.js';
 import type { DataKey } from '../keys/key-material.js';
-import { type StreamHeader, STREAM_TAG_BYTES, writeHeaderCommitment } from './stream-format.js';
+import { STREAM_TAG_BYTES, type StreamHeader, writeHeaderCommitment } from './stream-format.js';
 
 const CONTENT_KEY_LABEL = 'skillancer/phi-crypto/stream-content-key/v1';
 const SEGMENT_AAD_LABEL = 'skillancer/phi-crypto/stream-segment/v1';
@@ -37,7 +37,9 @@ export function assertStreamContext(context: StreamContext): void {
   for (const name of ['tenantId', 'recordType', 'recordId'] as const) {
     const value = context[name];
     requireArgument(
-      typeof value === 'string' && value.length > 0 && Buffer.byteLength(value, 'utf8') <= MAX_CONTEXT_PART_BYTES,
+      typeof value === 'string' &&
+        value.length > 0 &&
+        Buffer.byteLength(value, 'utf8') <= MAX_CONTEXT_PART_BYTES,
       `stream context ${name} must be a non-empty string of at most ${MAX_CONTEXT_PART_BYTES} UTF-8 bytes`,
       name,
     );
@@ -68,7 +70,12 @@ export class StreamKey {
   readonly #nonce: Buffer;
   #destroyed = false;
 
-  private constructor(dataKey: DataKey, header: StreamHeader, context: StreamContext) {
+  private constructor(
+    dataKey: DataKey,
+    header: StreamHeader,
+    context: StreamContext,
+    mode: 'encrypt' | 'decrypt',
+  ) {
     this.context = context;
     this.header = header;
     const encodedContext = encodeContext(context);
@@ -80,6 +87,9 @@ export class StreamKey {
     this.#key = Buffer.from(material.subarray(0, 32));
     this.#commitment = Buffer.from(material.subarray(32, 64));
     zeroize(material);
+    if (mode === 'encrypt') {
+      writeHeaderCommitment(header.bytes, this.#commitment);
+    }
     // Associated data of segment i: label, header, context, then 4 bytes index and 1 byte final flag.
     const label = encodeLengthPrefixed([SEGMENT_AAD_LABEL]);
     this.#aad = Buffer.concat([label, header.bytes, encodedContext, Buffer.alloc(5)]);
@@ -89,9 +99,7 @@ export class StreamKey {
 
   /** Derives the key for a new stream and writes its commitment into `header`. */
   static forEncryption(dataKey: DataKey, header: StreamHeader, context: StreamContext): StreamKey {
-    const key = new StreamKey(dataKey, header, context);
-    writeHeaderCommitment(header.bytes, key.#commitment);
-    return key;
+    return new StreamKey(dataKey, header, context, 'encrypt');
   }
 
   /**
@@ -99,7 +107,7 @@ export class StreamKey {
    * exit). Throws `key_commitment_mismatch` when the header was made under another key or context.
    */
   static forDecryption(dataKey: DataKey, header: StreamHeader, context: StreamContext): StreamKey {
-    const key = new StreamKey(dataKey, header, context);
+    const key = new StreamKey(dataKey, header, context, 'decrypt');
     if (!constantTimeEqual(key.#commitment, header.commitment)) {
       key.destroy();
       throw new PhiCryptoError(
