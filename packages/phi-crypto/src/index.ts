@@ -114,6 +114,7 @@ export {
   phiIndexForm,
 } from './masking/index.js';
 export type { DependencyCall, DependencyObserver } from './observer.js';
+export * from './stream/index.js';
 export { InMemoryTokenVault, type TokenRecord, type TokenVault } from './tokens/token-vault.js';
 export {
   generateToken,
