@@ -1,4 +1,7 @@
-import { describeTenantKeyRepositoryContract, describeTokenVaultContract } from '@skillancer/phi-crypto/testing';
+import {
+  describeTenantKeyRepositoryContract,
+  describeTokenVaultContract,
+} from '@skillancer/phi-crypto/testing';
 import { forEachEngine } from '@skillancer/testing/database';
 import { SqlTenantKeyRepository, SqlTokenVault } from '../src/index.js';
 

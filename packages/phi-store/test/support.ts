@@ -49,6 +49,9 @@ export async function insertTenant(
     "INSERT INTO users (id, email, password_hash, display_name) VALUES ($1, $2, 'hash', 'Test user')",
     [userId, `u-${userId}@example.com`],
   );
-  await db.query("INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')", [tenantId, userId]);
+  await db.query("INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')", [
+    tenantId,
+    userId,
+  ]);
   return { tenantId, userId };
 }
