@@ -40,6 +40,32 @@ export function layoutLine(
   weight: FontWeight,
   fonts: FontCatalog,
   direction: TextDirection = 'auto',
+): readonly TextRun[] {
+  const key = `${weight}:${direction}:${line}`;
+  const cached = layoutCache.get(key);
+  if (cached !== undefined && cached.fonts === fonts) return cached.runs;
+  const runs = shapeLine(line, weight, fonts, direction);
+  if (layoutCache.size >= LAYOUT_CACHE_ENTRIES) {
+    // Maps iterate in insertion order, so this evicts the oldest entry.
+    const oldest = layoutCache.keys().next().value;
+    if (oldest !== undefined) layoutCache.delete(oldest);
+  }
+  layoutCache.set(key, { fonts, runs });
+  return runs;
+}
+
+/**
+ * Laid-out lines by weight, direction and text. Invoices repeat labels, quantities and amounts, and
+ * measuring a cell before drawing it lays it out twice, so a small cache halves the shaping work.
+ */
+const layoutCache = new Map<string, { fonts: FontCatalog; runs: readonly TextRun[] }>();
+const LAYOUT_CACHE_ENTRIES = 4096;
+
+function shapeLine(
+  line: string,
+  weight: FontWeight,
+  fonts: FontCatalog,
+  direction: TextDirection,
 ): TextRun[] {
   const { levels } = bidi.getEmbeddingLevels(line, direction);
   const segments: Segment[] = [];
