@@ -150,14 +150,22 @@ async function batchEventLoopBlock(
     }
   }
 
-  const stopSliced = startBlockProbe();
-  const start = performance.now();
-  const results = await encryptor.decryptBatch(items);
-  const totalMs = performance.now() - start;
-  const slicedMaxMs = stopSliced();
-  if (results.some((result) => !result.ok)) {
-    throw new Error('the batch decrypt benchmark produced failed items');
+  // Three runs, reporting the median, because a run in which the OS preempts the process shows
+  // a long gap that no code of this process caused.
+  const runs: Array<{ maxMs: number; totalMs: number }> = [];
+  for (let run = 0; run < 3; run += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const stop = startBlockProbe();
+    const start = performance.now();
+    const results = await encryptor.decryptBatch(items);
+    const totalMs = performance.now() - start;
+    runs.push({ maxMs: stop(), totalMs });
+    if (results.some((result) => !result.ok)) {
+      throw new Error('the batch decrypt benchmark produced failed items');
+    }
   }
+  runs.sort((a, b) => a.maxMs - b.maxMs);
+  const { maxMs: slicedMaxMs, totalMs } = runs[1] ?? { maxMs: Number.NaN, totalMs: Number.NaN };
 
   // Reference: the same work as a plain loop of awaits, which never lets timers or I/O run.
   await new Promise((resolve) => setTimeout(resolve, 5));
@@ -213,7 +221,7 @@ export default async function run(): Promise<BenchResult> {
   const block = await batchEventLoopBlock(encryptor);
   figures.push(
     {
-      metric: 'max event-loop block, decryptBatch 1,000 × 5 fields',
+      metric: 'max event-loop block, decryptBatch 1,000 × 5 fields (median of 3)',
       value: block.slicedMaxMs,
       unit: 'ms',
       target: { op: '<=', value: 50 },

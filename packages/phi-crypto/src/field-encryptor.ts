@@ -67,7 +67,14 @@ export class FieldEncryptor {
         { field: context.field },
       );
     }
-    return this.#seal(context, Buffer.from(plaintext, 'utf8'), PayloadType.text);
+    // The UTF-8 copy is zeroed after use so the value does not linger in Node's buffer pool.
+    const bytes = Buffer.from(plaintext, 'utf8');
+    try {
+      const sealed = this.#seal(context, bytes, PayloadType.text);
+      return typeof sealed === 'string' ? sealed : await sealed;
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   /** Encrypts binary data; decrypt it with `decryptBytes`. */
@@ -90,6 +97,7 @@ export class FieldEncryptor {
     const opened = this.#open(context, stored, PayloadType.text);
     const plaintext = opened instanceof Promise ? await opened : opened;
     const text = decodeUtf8Strict(plaintext);
+    plaintext.fill(0);
     if (text === undefined) {
       throw new PhiCryptoError(
         'invalid_utf8',
