@@ -107,12 +107,15 @@ export function createDecryptStream(keys: StreamKeySource, context: StreamContex
 }
 
 /**
- * A Transform that decrypts a byte range: its input is exactly the ciphertext bytes
- * `plan.ciphertextStart` to `plan.ciphertextEnd`, and its output the plaintext of the range.
+ * Decrypts a byte range synchronously: `update` takes exactly the ciphertext bytes
+ * `plan.ciphertextStart` to `plan.ciphertextEnd`, in pieces of any size, and returns the plaintext
+ * of each segment once it is authenticated, trimmed to the range. `final` throws when bytes are
+ * missing. It holds one segment.
  */
-export class RangeDecryptStream extends Transform {
+export class RangeDecryptor {
   readonly plan: StreamRangePlan;
   #key: StreamKey | undefined;
+  readonly #context: StreamContext;
   readonly #segment: Buffer;
   #segmentLength: number;
   #filled = 0;
@@ -121,8 +124,8 @@ export class RangeDecryptStream extends Transform {
   #remaining: number;
 
   constructor(key: StreamKey, plan: StreamRangePlan) {
-    super();
     this.#key = key;
+    this.#context = key.context;
     this.plan = plan;
     this.#segment = Buffer.allocUnsafe(key.header.segmentSize + STREAM_TAG_BYTES);
     this.#index = plan.firstSegment;
@@ -131,47 +134,46 @@ export class RangeDecryptStream extends Transform {
     this.#remaining = plan.lengthBytes;
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      const key = this.#requireKey();
-      let offset = 0;
-      while (offset < chunk.length) {
-        if (this.#index > this.plan.lastSegment) {
-          throw new PhiCryptoError(
-            'malformed_ciphertext',
-            `the ranged read of ${describeStreamContext(key.context)} returned more bytes than requested`,
-          );
-        }
-        const take = Math.min(this.#segmentLength - this.#filled, chunk.length - offset);
-        chunk.copy(this.#segment, this.#filled, offset, offset + take);
-        this.#filled += take;
-        offset += take;
-        if (this.#filled === this.#segmentLength) {
-          this.#emitSegment(key);
+  update(input: Uint8Array): Buffer[] {
+    const key = this.#requireKey();
+    const out: Buffer[] = [];
+    let offset = 0;
+    while (offset < input.length) {
+      if (this.#index > this.plan.lastSegment) {
+        throw new PhiCryptoError(
+          'malformed_ciphertext',
+          `the ranged read of ${describeStreamContext(this.#context)} returned more bytes than requested`,
+        );
+      }
+      const take = Math.min(this.#segmentLength - this.#filled, input.length - offset);
+      this.#segment.set(input.subarray(offset, offset + take), this.#filled);
+      this.#filled += take;
+      offset += take;
+      if (this.#filled === this.#segmentLength) {
+        const part = this.#openSegment(key);
+        if (part.length > 0) {
+          out.push(part);
         }
       }
-      callback();
-    } catch (error) {
-      callback(error as Error);
+    }
+    return out;
+  }
+
+  /** Throws `ciphertext_truncated` unless every planned segment arrived; releases the key. */
+  final(): void {
+    const complete = this.#index > this.plan.lastSegment;
+    this.destroy();
+    if (!complete) {
+      throw truncated(this.#context, `the ranged read ended inside segment ${this.#index}`);
     }
   }
 
-  override _flush(callback: TransformCallback): void {
-    const key = this.#key;
-    if (key !== undefined && this.#index <= this.plan.lastSegment) {
-      callback(truncated(key.context, `the ranged read ended inside segment ${this.#index}`));
-      return;
-    }
-    this.#release();
-    callback();
+  destroy(): void {
+    this.#key?.destroy();
+    this.#key = undefined;
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#release();
-    callback(error);
-  }
-
-  #emitSegment(key: StreamKey): void {
+  #openSegment(key: StreamKey): Buffer {
     const final = this.#index === this.plan.finalSegment;
     const plaintext = key.openSegment(this.#index, final, this.#segment.subarray(0, this.#segmentLength));
     const end = Math.min(plaintext.length, this.#skip + this.#remaining);
@@ -181,9 +183,7 @@ export class RangeDecryptStream extends Transform {
     this.#index += 1;
     this.#filled = 0;
     this.#segmentLength = this.#lengthOf(this.#index);
-    if (part.length > 0) {
-      this.push(part);
-    }
+    return part;
   }
 
   #lengthOf(index: number): number {
@@ -200,10 +200,44 @@ export class RangeDecryptStream extends Transform {
     }
     return this.#key;
   }
+}
 
-  #release(): void {
-    this.#key?.destroy();
-    this.#key = undefined;
+/** A Transform that decrypts a byte range; see `RangeDecryptor`. */
+export class RangeDecryptStream extends Transform {
+  readonly #decryptor: RangeDecryptor;
+
+  constructor(decryptor: RangeDecryptor) {
+    super();
+    this.#decryptor = decryptor;
+  }
+
+  get plan(): StreamRangePlan {
+    return this.#decryptor.plan;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      for (const part of this.#decryptor.update(chunk)) {
+        this.push(part);
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.#decryptor.final();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#decryptor.destroy();
+    callback(error);
   }
 }
 
@@ -212,16 +246,25 @@ export class RangeDecryptStream extends Transform {
  * (for example kept in a database row). Returns the plan, which names the ciphertext bytes to
  * fetch, and the decryptor to pipe them through. Checks the key commitment first.
  */
+export async function createRangeDecryptor(
+  keys: StreamKeySource,
+  context: StreamContext,
+  input: { header: Uint8Array | StreamHeader; ciphertextBytes: number; range: PlaintextRange },
+): Promise<RangeDecryptor> {
+  assertStreamContext(context);
+  const header = input.header instanceof Uint8Array ? parseStreamHeader(input.header) : input.header;
+  const plan = planStreamRange(header, input.ciphertextBytes, input.range);
+  const dataKey = await keys.decryptionKey(context.tenantId, header.keyVersion);
+  return new RangeDecryptor(StreamKey.forDecryption(dataKey, header, context), plan);
+}
+
+/** Like `createRangeDecryptor`, as a Transform. */
 export async function createRangeDecryptStream(
   keys: StreamKeySource,
   context: StreamContext,
   input: { header: Uint8Array | StreamHeader; ciphertextBytes: number; range: PlaintextRange },
 ): Promise<RangeDecryptStream> {
-  assertStreamContext(context);
-  const header = input.header instanceof Uint8Array ? parseStreamHeader(input.header) : input.header;
-  const plan = planStreamRange(header, input.ciphertextBytes, input.range);
-  const dataKey = await keys.decryptionKey(context.tenantId, header.keyVersion);
-  return new RangeDecryptStream(StreamKey.forDecryption(dataKey, header, context), plan);
+  return new RangeDecryptStream(await createRangeDecryptor(keys, context, input));
 }
 
 function truncated(context: StreamContext, reason: string): PhiCryptoError {

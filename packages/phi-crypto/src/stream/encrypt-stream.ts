@@ -20,12 +20,12 @@ export interface EncryptStreamOptions {
 }
 
 /**
- * A Transform from plaintext to the segmented stream format: it writes the header first, then
- * one segment per `segmentSize` bytes of input. It holds at most one segment of plaintext,
- * because a full segment is sealed only when more input arrives (as a non-final segment) or the
- * input ends (as the final one).
+ * Encrypts one stream into the segmented format, synchronously: `update` returns the header (on
+ * the first call) and every segment that became complete, `final` the final segment. It holds at
+ * most one segment of plaintext, because a full segment is sealed only when more input arrives
+ * (as a non-final segment) or the input ends (as the final one).
  */
-export class EncryptStream extends Transform {
+export class StreamEncryptor {
   /** The header as written, which callers may store beside the ciphertext. */
   readonly header: StreamHeader;
   readonly keyVersion: number;
@@ -38,7 +38,6 @@ export class EncryptStream extends Transform {
   #ciphertextBytes = 0;
 
   constructor(key: StreamKey) {
-    super();
     this.#key = key;
     this.header = key.header;
     this.keyVersion = key.header.keyVersion;
@@ -50,57 +49,54 @@ export class EncryptStream extends Transform {
     return this.#plaintextBytes;
   }
 
-  /** Ciphertext bytes produced so far, header included. */
+  /** Ciphertext bytes returned so far, header included. */
   get ciphertextBytes(): number {
     return this.#ciphertextBytes;
   }
 
-  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      const input = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-      this.#sendHeader();
-      let offset = 0;
-      while (offset < input.length) {
-        if (this.#filled === this.#pending.length) {
-          this.#sealPending(false);
-        }
-        const take = Math.min(this.#pending.length - this.#filled, input.length - offset);
-        input.copy(this.#pending, this.#filled, offset, offset + take);
-        this.#filled += take;
-        offset += take;
+  /** Takes plaintext and returns the ciphertext pieces that are ready, possibly none. */
+  update(input: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    this.#sendHeader(out);
+    let offset = 0;
+    while (offset < input.length) {
+      if (this.#filled === this.#pending.length) {
+        out.push(this.#sealPending(false));
       }
-      this.#plaintextBytes += input.length;
-      callback();
-    } catch (error) {
-      callback(error as Error);
+      const take = Math.min(this.#pending.length - this.#filled, input.length - offset);
+      this.#pending.set(input.subarray(offset, offset + take), this.#filled);
+      this.#filled += take;
+      offset += take;
     }
+    this.#plaintextBytes += input.length;
+    return out;
   }
 
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.#sendHeader();
-      this.#sealPending(true);
-      this.#release();
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
+  /** Seals the final segment, returns the remaining ciphertext and releases the key. */
+  final(): Buffer[] {
+    const out: Buffer[] = [];
+    this.#sendHeader(out);
+    out.push(this.#sealPending(true));
+    this.destroy();
+    return out;
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#release();
-    callback(error);
+  /** Zeroes the content key and the buffered plaintext; the encryptor is unusable afterwards. */
+  destroy(): void {
+    this.#key?.destroy();
+    this.#key = undefined;
+    this.#pending.fill(0);
   }
 
-  #sendHeader(): void {
+  #sendHeader(out: Buffer[]): void {
     if (!this.#headerSent) {
       this.#headerSent = true;
       this.#ciphertextBytes += this.header.bytes.length;
-      this.push(Buffer.from(this.header.bytes));
+      out.push(Buffer.from(this.header.bytes));
     }
   }
 
-  #sealPending(final: boolean): void {
+  #sealPending(final: boolean): Buffer {
     const key = this.#key;
     if (key === undefined) {
       throw new PhiCryptoError('key_destroyed', 'the stream encryptor was already finished or destroyed');
@@ -115,13 +111,61 @@ export class EncryptStream extends Transform {
     this.#index += 1;
     this.#filled = 0;
     this.#ciphertextBytes += segment.length;
-    this.push(segment);
+    return segment;
+  }
+}
+
+/** A Transform from plaintext to the segmented stream format; see `StreamEncryptor`. */
+export class EncryptStream extends Transform {
+  readonly #encryptor: StreamEncryptor;
+
+  constructor(encryptor: StreamEncryptor) {
+    super();
+    this.#encryptor = encryptor;
   }
 
-  #release(): void {
-    this.#key?.destroy();
-    this.#key = undefined;
-    this.#pending.fill(0);
+  get header(): StreamHeader {
+    return this.#encryptor.header;
+  }
+
+  get keyVersion(): number {
+    return this.#encryptor.keyVersion;
+  }
+
+  get plaintextBytes(): number {
+    return this.#encryptor.plaintextBytes;
+  }
+
+  get ciphertextBytes(): number {
+    return this.#encryptor.ciphertextBytes;
+  }
+
+  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      const input = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      for (const piece of this.#encryptor.update(input)) {
+        this.push(piece);
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      for (const piece of this.#encryptor.final()) {
+        this.push(piece);
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#encryptor.destroy();
+    callback(error);
   }
 }
 
@@ -130,11 +174,11 @@ export class EncryptStream extends Transform {
  * encryption against the data key's usage limit; the segments are encrypted under a content key
  * derived for this stream alone.
  */
-export async function createEncryptStream(
+export async function createStreamEncryptor(
   keys: StreamKeySource,
   context: StreamContext,
   options: EncryptStreamOptions = {},
-): Promise<EncryptStream> {
+): Promise<StreamEncryptor> {
   assertStreamContext(context);
   const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
   assertSegmentSize(segmentSize);
@@ -147,5 +191,14 @@ export async function createEncryptStream(
       noncePrefix: randomBytes(STREAM_NONCE_PREFIX_BYTES),
     }),
   );
-  return new EncryptStream(StreamKey.forEncryption(dataKey, header, context));
+  return new StreamEncryptor(StreamKey.forEncryption(dataKey, header, context));
+}
+
+/** Like `createStreamEncryptor`, as a Transform. */
+export async function createEncryptStream(
+  keys: StreamKeySource,
+  context: StreamContext,
+  options: EncryptStreamOptions = {},
+): Promise<EncryptStream> {
+  return new EncryptStream(await createStreamEncryptor(keys, context, options));
 }

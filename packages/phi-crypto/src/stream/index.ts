@@ -1,10 +1,18 @@
 export {
   createDecryptStream,
+  createRangeDecryptor,
   createRangeDecryptStream,
   DecryptStream,
+  RangeDecryptor,
   RangeDecryptStream,
 } from './decrypt-stream.js';
-export { createEncryptStream, EncryptStream, type EncryptStreamOptions } from './encrypt-stream.js';
+export {
+  createEncryptStream,
+  createStreamEncryptor,
+  EncryptStream,
+  type EncryptStreamOptions,
+  StreamEncryptor,
+} from './encrypt-stream.js';
 export {
   DEFAULT_SEGMENT_SIZE,
   MAX_SEGMENT_SIZE,
