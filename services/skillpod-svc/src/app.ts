@@ -15,7 +15,7 @@ import { registerPodRoutes } from './routes/pod-routes.js';
 export interface SkillpodAppDependencies {
   db: Database;
   verifyAccessToken: AccessTokenVerifier;
-  /** Where pod volumes live: Hetzner Cloud Volumes or local directories. */
+  /** Volume provider of the pods: Hetzner Cloud Volumes or local directories. */
   volumes: VolumeProvider;
   pods: PodLifecycleSettings;
   /** Receives pod lifecycle events; defaults to a sink that logs them. */
@@ -32,7 +32,7 @@ export type SkillpodApp = ServiceApp & { podLifecycle: PodLifecycle };
 
 /**
  * Builds skillpod-svc: SkillPods with persistent volumes. The reconciler starts when the app is ready
- * (unless `pods.reconcileOnStart` is false) and stops when it closes; closing also lets running
+ * (unless `pods.reconcileOnStart` is false) and stops when it closes. Closing also lets running
  * operations finish for `pods.shutdownGraceMs` and aborts the rest, which the next reconciler resumes.
  */
 export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<SkillpodApp> {

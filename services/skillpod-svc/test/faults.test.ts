@@ -40,8 +40,8 @@ describe('pod fault scenarios', () => {
     user = await identity.register();
   });
   afterAll(async () => {
-    await identity.close();
-    await db.close();
+    await identity?.close();
+    await db?.close();
   });
   afterEach(async () => {
     await test.app.close();

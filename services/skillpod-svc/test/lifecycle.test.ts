@@ -24,7 +24,7 @@ forEachEngine('pod lifecycle', (getDb) => {
     user = await identity.register();
   });
   afterAll(async () => {
-    await identity.close();
+    await identity?.close();
   });
 
   for (const kind of PROVIDER_KINDS) {

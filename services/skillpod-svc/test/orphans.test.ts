@@ -15,7 +15,7 @@ forEachEngine('pod reconciler volume sweep', (getDb) => {
     user = await identity.register();
   });
   afterAll(async () => {
-    await identity.close();
+    await identity?.close();
   });
   beforeEach(async () => {
     await getDb().query('DELETE FROM pods');

@@ -30,7 +30,7 @@ forEachEngine('pod requests', (getDb) => {
     bob = await identity.register();
   });
   afterAll(async () => {
-    await identity.close();
+    await identity?.close();
   });
   beforeEach(async () => {
     ({ provider, cleanup } = await localProvider());

@@ -2,6 +2,7 @@ import { VolumeError } from '@skillancer/volumes';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../src/pods/cursor.js';
 import { classifyFailure, exhaustedFailure } from '../src/pods/failures.js';
+import { resolveSettings } from '../src/pods/lifecycle.js';
 import {
   isRejected,
   type PodState,
@@ -40,13 +41,15 @@ describe('planTransition', () => {
   ] as const)('rejects %s + %s with %s', (state, action, code) => {
     const plan = planTransition(state as PodState, action, null);
 
-    expect(isRejected(plan) && plan.code).toBe(code);
+    expect(isRejected(plan)).toBe(true);
+    expect((plan as { code?: string }).code).toBe(code);
   });
 
   it('refuses to restart a pod whose volume is missing', () => {
     const plan = planTransition('failed', 'start', 'volume_missing');
 
-    expect(isRejected(plan) && plan.code).toBe('invalid_state');
+    expect(isRejected(plan)).toBe(true);
+    expect((plan as { code?: string }).code).toBe('invalid_state');
   });
 
   it('returns to the previous state after a resize or a failure', () => {
@@ -98,5 +101,25 @@ describe('classifyFailure', () => {
 
   it('treats unexpected errors as transient', () => {
     expect(classifyFailure(new Error('database connection reset')).transient).toBe(true);
+  });
+});
+
+describe('resolveSettings', () => {
+  it('fills in the defaults', () => {
+    const settings = resolveSettings({ location: 'fsn1', defaultSizeGb: 10 });
+
+    expect(settings.reconcileIntervalMs).toBe(60_000);
+    expect(settings.orphanGraceMs).toBe(24 * 3600_000);
+    expect(settings.tenantLabelKey).toBe('skillancer.io/tenant');
+  });
+
+  it.each([
+    ['a tenant label key with a space', { tenantLabelKey: 'tenant id' }],
+    ['the reserved hetzner.cloud/ prefix', { tenantLabelKey: 'hetzner.cloud/tenant' }],
+    ['a managed label value with a slash', { managedVolumeLabels: { 'skillancer.io/managed-by': 'a/b' } }],
+  ])('rejects %s', (_case, override) => {
+    expect(() => resolveSettings({ location: 'fsn1', defaultSizeGb: 10, ...override })).toThrow(
+      /pod volume labels are invalid/,
+    );
   });
 });

@@ -137,7 +137,7 @@ export async function buildTestApp(input: {
   return { app, events, metrics, logLines };
 }
 
-/** A local provider in a fresh temporary directory, with nodes in fsn1 by default. */
+/** Creates a local provider in a fresh temporary directory, with two nodes in fsn1 by default. */
 export async function localProvider(
   nodes: LocalNode[] = [
     { id: 'node-a', location: 'fsn1' },
@@ -177,7 +177,7 @@ export async function simulatedHetzner(
   return { simulator, ...hetznerProviderFor(simulator, providerOptions) };
 }
 
-/** A new client and provider for a running simulator, as a restarted replica would build them. */
+/** Builds a new client and provider for a running simulator, as a restarted replica would. */
 export function hetznerProviderFor(
   simulator: HetznerSimulator,
   providerOptions: Partial<HetznerVolumeProviderOptions> = {},

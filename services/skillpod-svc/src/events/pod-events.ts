@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 
-/** What happened to a pod. A failed stop, start, resize or delete keeps its action with outcome `failure`. */
+/** Action of a pod event. A failed stop, start, resize or delete keeps its action with outcome `failure`. */
 export type PodEventAction =
   | 'pod.created'
   | 'pod.ready'

@@ -8,8 +8,8 @@ export interface PodFailure {
   /** Message for the tenant: what failed and what to do. */
   message: string;
   /**
-   * True when the same operation may succeed later unchanged (provider unreachable, rate limited,
-   * timed out, or the service shutting down); the reconciler then retries it instead of failing the pod.
+   * True when the same operation may succeed later unchanged: the provider was unreachable or rate
+   * limited, an action timed out, or the service shut down. The reconciler then retries the operation.
    */
   transient: boolean;
   /** Provider volume id the error names, for example a volume kept after a failed attach. */
@@ -61,7 +61,7 @@ export function classifyFailure(error: unknown): PodFailure {
   };
 }
 
-/** The failure recorded when an operation kept failing transiently until the attempts ran out. */
+/** Builds the permanent failure of an operation that failed transiently until its attempts ran out. */
 export function exhaustedFailure(last: PodFailure, attempts: number): PodFailure {
   return {
     code: last.code,

@@ -22,8 +22,8 @@ export function readIdempotencyKey(header: string | string[] | undefined): strin
 }
 
 /**
- * Fingerprints the create request as the SHA-256 of its normalized body, so that a retry with the same
- * key and another body can be told apart from a true retry. Omitted and defaulted fields differ.
+ * Fingerprints the create request as the SHA-256 of its normalized body, so that a request that reuses
+ * a key with another body is distinguished from a true retry. An omitted field and its default differ.
  */
 export function fingerprintCreateRequest(body: { name?: string; sizeGb?: number }): string {
   const normalized = JSON.stringify({ name: body.name ?? null, sizeGb: body.sizeGb ?? null });

@@ -1,4 +1,5 @@
 import type { Database } from '@skillancer/database';
+import { validateLabels } from '@skillancer/hetzner-cloud';
 import type { ServiceMetrics } from '@skillancer/service-kit';
 import { DEFAULT_MANAGED_LABELS, type VolumeProvider } from '@skillancer/volumes';
 import type { FastifyBaseLogger } from 'fastify';
@@ -50,8 +51,12 @@ export interface PodLifecycle {
   settings: Required<PodLifecycleSettings>;
 }
 
+/**
+ * Fills in the defaults and checks the volume labels with Hetzner's label rules, so that a bad label
+ * setting fails at start-up instead of failing every pod.
+ */
 export function resolveSettings(settings: PodLifecycleSettings): Required<PodLifecycleSettings> {
-  return {
+  const resolved: Required<PodLifecycleSettings> = {
     reconcileIntervalMs: 60_000,
     reconcileOnStart: true,
     orphanGraceMs: 24 * 3600_000,
@@ -65,7 +70,19 @@ export function resolveSettings(settings: PodLifecycleSettings): Required<PodLif
     tenantLabelKey: DEFAULT_TENANT_LABEL_KEY,
     ...settings,
   };
+  try {
+    validateLabels({ ...resolved.managedVolumeLabels, [resolved.tenantLabelKey]: EXAMPLE_TENANT_ID });
+  } catch (error) {
+    throw new Error(
+      `the pod volume labels are invalid (${error instanceof Error ? error.message : String(error)}); fix managedVolumeLabels or tenantLabelKey`,
+      { cause: error },
+    );
+  }
+  return resolved;
 }
+
+// Tenant ids are UUIDs, so any of them checks the tenant label's value the same way.
+const EXAMPLE_TENANT_ID = '00000000-0000-4000-8000-000000000000';
 
 /** Builds the service, the operation runner and the reconciler over one repository and provider. */
 export function createPodLifecycle(input: {

@@ -31,7 +31,7 @@ export interface OperationRunnerDependencies {
   options: OperationRunnerOptions;
 }
 
-/** How one run of a leased operation ended. */
+/** Outcome of one run of a leased operation. */
 export type RunOutcome = 'succeeded' | 'failed' | 'postponed' | 'lease_lost' | 'skipped';
 
 /**
@@ -54,7 +54,7 @@ export class OperationRunner {
     return this.#running.size;
   }
 
-  /** Starts the pod's leased operation in the background; errors are logged, never thrown. */
+  /** Starts the pod's leased operation in the background. `run` logs its errors, so none escapes. */
   startInBackground(pod: PodRecord, actorUserId?: string): void {
     void this.run(pod, actorUserId);
   }
@@ -259,7 +259,7 @@ export class OperationRunner {
   }
 }
 
-/** A fresh lease token for an operation. */
+/** Returns a fresh lease token for an operation. */
 export function newLeaseToken(): string {
   return randomUUID();
 }

@@ -16,9 +16,9 @@ interface PerformOptions {
 
 /**
  * Performs the pod's operation at the provider. Every step is idempotent, so running it again after a
- * crash or a lost lease finishes the work without repeating it: the create adopts the volume labelled
- * with the pod id, attach and detach accept a volume already where it should be, a resize to a size
- * already reached does nothing, and deleting a missing volume succeeds.
+ * crash or a lost lease finishes the work without repeating it. The create adopts the volume labelled
+ * with the pod id, and attach and detach accept a volume already where it should be. A resize to a
+ * size already reached does nothing, and deleting a missing volume succeeds.
  */
 export async function performOperation(
   provider: VolumeProvider,

@@ -110,7 +110,7 @@ export class PodRepository {
     return rows.map(toPodRecord);
   }
 
-  /** Every pod that is not deleted, for the reconciler's comparison with the provider's volumes. */
+  /** Lists every pod that is not deleted, for the reconciler's comparison with the provider's volumes. */
   async listLive(): Promise<PodRecord[]> {
     const { rows } = await this.#db.query(`SELECT ${POD_COLUMNS} FROM pods WHERE state <> 'deleted'`);
     return rows.map(toPodRecord);

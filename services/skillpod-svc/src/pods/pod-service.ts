@@ -58,7 +58,7 @@ export class PodService {
 
   /**
    * Creates a pod in `provisioning` and starts its create in the background. A request that repeats an
-   * earlier idempotency key of the tenant returns the earlier pod and starts nothing; the same key with
+   * earlier idempotency key of the tenant returns the earlier pod and starts nothing. The same key with
    * another body is rejected with 422 `idempotency_key_reused`.
    */
   async create(principal: Principal, input: CreatePodInput, idempotencyKey: string): Promise<PodChange> {
@@ -261,7 +261,7 @@ export class PodService {
   }
 }
 
-/** The operation an action runs on this pod; `start` on a failed pod re-runs the create. */
+/** Returns the operation an action runs on this pod: `start` on a failed pod re-runs the create. */
 function operationOf(action: PodAction, pod: PodRecord): string {
   if (action === 'start' && pod.operation === 'create') return 'create';
   return action;

@@ -28,7 +28,7 @@ export interface ReconcilerDependencies {
   options: ReconcilerOptions;
 }
 
-/** What one reconciler run did; `skipped` when another replica held the reconciler lock. */
+/** Counts of one reconciler run; `skipped` is true when another replica held the reconciler lock. */
 export interface ReconcileReport extends VolumeSweepReport {
   skipped: boolean;
   operationsResumed: number;
@@ -106,7 +106,7 @@ export class Reconciler {
     const result = await db.tryWithAdvisoryLock(RECONCILER_LOCK, () => this.#reconcile());
     if (!result.acquired) {
       metrics.reconcilerRuns.inc({ outcome: 'skipped' });
-      logger.debug('pod reconciler skipped; another replica holds the reconciler lock');
+      logger.debug('pod reconciler run skipped because another replica has the reconciler lock');
       return { ...emptyReport(), skipped: true };
     }
     metrics.reconcilerRuns.inc({ outcome: 'completed' });

@@ -61,7 +61,7 @@ export interface PlannedOperation {
   resumeState: ResumeState | null;
 }
 
-/** Why an action cannot start now; the route turns it into a 409. */
+/** Rejection of an action that cannot start now; the route turns it into a 409. */
 export interface RejectedTransition {
   code: 'operation_in_progress' | 'invalid_state';
   message: string;
@@ -79,11 +79,11 @@ export function planTransition(
   if (!isSettled(state)) {
     return {
       code: 'operation_in_progress',
-      message: `the pod is ${state}; wait until the running operation has finished and try again`,
+      message: `The pod is ${state}; wait until the running operation has finished and try again`,
     };
   }
   if (state === 'deleted') {
-    return { code: 'invalid_state', message: 'the pod has been deleted' };
+    return { code: 'invalid_state', message: 'The pod has been deleted' };
   }
 
   switch (action) {
@@ -115,14 +115,14 @@ function plan(operation: PodOperation, from: ResumeState): PlannedOperation {
 }
 
 function invalid(state: PodState, action: string, rule: string): RejectedTransition {
-  return { code: 'invalid_state', message: `cannot ${action} a pod that is ${state}: ${rule}` };
+  return { code: 'invalid_state', message: `Cannot ${action} a pod that is ${state}: ${rule}` };
 }
 
 export function isRejected(result: PlannedOperation | RejectedTransition): result is RejectedTransition {
   return 'code' in result;
 }
 
-/** The settled state a successful operation ends in. */
+/** Returns the settled state a successful operation ends in. */
 export function stateAfterSuccess(operation: PodOperation, resumeState: ResumeState | null): SettledState {
   switch (operation) {
     case 'create':
@@ -137,7 +137,7 @@ export function stateAfterSuccess(operation: PodOperation, resumeState: ResumeSt
   }
 }
 
-/** The settled state a permanently failed operation ends in: creates fail the pod, others go back. */
+/** Returns the settled state after a permanent failure: a create fails the pod, other operations go back. */
 export function stateAfterFailure(operation: PodOperation, resumeState: ResumeState | null): ResumeState {
   if (operation === 'create') return 'failed';
   return resumeState ?? 'failed';

@@ -27,7 +27,7 @@ export interface VolumeSweepDependencies {
   options: VolumeSweepOptions;
 }
 
-/** What one sweep did. */
+/** Counts of what one sweep found and changed. */
 export interface VolumeSweepReport {
   volumesSeen: number;
   adopted: number;
