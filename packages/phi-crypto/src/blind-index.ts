@@ -37,6 +37,11 @@ export class BlindIndexer {
   readonly #keys: KeyManager;
   readonly #bytes: number;
 
+  /** Bits of each index, from `BlindIndexerOptions.bits`. */
+  get bits(): number {
+    return this.#bytes * 8;
+  }
+
   constructor(options: BlindIndexerOptions) {
     this.#keys = options.keys;
     const bits = options.bits ?? 256;

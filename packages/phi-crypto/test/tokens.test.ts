@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BlindIndexer,
   generateToken,
   InMemoryTenantKeyRepository,
   InMemoryTokenVault,
@@ -113,6 +114,25 @@ describe('Tokenizer', () => {
     const token = await tokenizer.tokenize(ssnTarget, '123-45-6789');
     await keys.shredTenant('tenant-a');
     expect(await errorCode(() => tokenizer.detokenize('tenant-a', token))).toBe('key_destroyed');
+  });
+
+  it('keeps vault indexes apart from column indexes', async () => {
+    const { tokenizer, vault, indexer } = createTokenizer();
+    const token = await tokenizer.tokenize(ssnTarget, '123-45-6789');
+    const [record] = await vault.getTokens('tenant-a', [token]);
+    const columnIndex = await indexer.compute(ssnTarget, '123-45-6789');
+    expect(record?.blindIndex).toBeDefined();
+    expect(record?.blindIndex).not.toBe(columnIndex);
+  });
+
+  it('rejects a truncated blind index', async () => {
+    const h = createHarness();
+    const truncated = new BlindIndexer({ keys: h.keys, bits: 64 });
+    expect(
+      await errorCode(
+        () => new Tokenizer({ vault: new InMemoryTokenVault(), encryptor: h.encryptor, indexer: truncated }),
+      ),
+    ).toBe('invalid_argument');
   });
 
   it('reports vault calls to the observer', async () => {

@@ -10,7 +10,10 @@ import type { DependencyObserver } from '../observer.js';
 import type { TokenRecord, TokenVault } from './token-vault.js';
 
 const TOKEN_PATTERN = /^tok_[A-Za-z0-9_-]{22}$/;
-/** Record type bound into the associated data of vault ciphertexts. */
+/**
+ * Record type bound into the associated data of vault ciphertexts. It also prefixes the field name
+ * of the vault's blind index, so vault rows cannot be joined to a column index of the same field.
+ */
 export const TOKEN_RECORD_TYPE = 'phi_token';
 
 /** Returns a new token: `tok_` + 128 random bits in base64url. It is unrelated to any value. */
@@ -52,6 +55,12 @@ export class Tokenizer {
   readonly #observer: DependencyObserver | undefined;
 
   constructor(options: TokenizerOptions) {
+    requireArgument(
+      options.indexer.bits === 256,
+      `the tokenizer needs a full 256-bit blind index, got ${options.indexer.bits} bits; truncated indexes ` +
+        'collide, and a collision would hand out the token of another value',
+      'indexer',
+    );
     this.#vault = options.vault;
     this.#encryptor = options.encryptor;
     this.#indexer = options.indexer;
@@ -74,7 +83,10 @@ export class Tokenizer {
     for (const [slot, value] of values.entries()) {
       try {
         const canonical = spec.normalize(value, target.field, target.normalize ?? {});
-        const candidates = await this.#indexer.lookupCandidates(target, canonical);
+        const candidates = await this.#indexer.lookupCandidates(
+          { ...target, field: `${TOKEN_RECORD_TYPE}/${target.field}` },
+          canonical,
+        );
         pending.push({ slot, canonical, candidates });
       } catch (error) {
         results[slot] = { ok: false, error: asPhiError(error) };
