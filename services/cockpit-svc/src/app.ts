@@ -19,7 +19,7 @@ import { renderInvoicePdf } from './pdf/invoice-pdf.js';
 import { registerInvoicePdfRoutes } from './routes/invoice-pdf-routes.js';
 import { registerInvoiceRoutes } from './routes/invoice-routes.js';
 
-/** Where the filesystem driver's signed download URLs are served; the presigner's base URL must end with it. */
+/** URL path of the filesystem driver's signed downloads; the presigner's base URL must end with it. */
 export const FILESYSTEM_DOWNLOAD_PREFIX = '/files/invoices';
 
 export interface CockpitAppDependencies {

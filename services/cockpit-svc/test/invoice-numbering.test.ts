@@ -42,7 +42,7 @@ forEachEngine('cockpit-svc invoice numbers', (getDb) => {
     const db = getDb();
     const tenant = await createTenant(db);
     await createMany(tenant.auth, 3);
-    // A row that already holds the next number makes the following insert fail after the
+    // A row that already has the next number makes the following insert fail after the
     // counter was incremented, inside the same transaction.
     await db.query(
       `INSERT INTO invoices (id, tenant_id, number, number_year, number_sequence, status, currency, locale,

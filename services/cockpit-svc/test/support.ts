@@ -110,7 +110,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A valid draft body; override fields per test. */
+/** Returns a valid draft body with the given fields replaced. */
 export function draftBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     client: { name: 'Zoë Müller', email: 'zoe@example.com', address: 'Hauptstraße 1\n10115 Berlin' },

@@ -4,8 +4,8 @@
  * the other "N.A." entries such as XAU or XDR) are left out because an invoice cannot be priced in
  * them.
  *
- * NOTE: transcribed by hand; recheck against the current Table A.1 when a currency is added or
- * withdrawn (recent changes: XCG replacing ANG, ZWG replacing ZWL, SLE replacing SLL).
+ * NOTE: the table was transcribed by hand. Recheck it against the current Table A.1 when a
+ * currency is added or withdrawn, as with XCG replacing ANG, ZWG replacing ZWL and SLE replacing SLL.
  */
 /** Minor-unit counts with the codes that have them, separated by whitespace. */
 const CODES_BY_MINOR_UNITS: ReadonlyArray<readonly [number, string]> = [

@@ -196,11 +196,11 @@ function checkUnitPrice(unitPriceMinor: number, field: string): bigint {
   return BigInt(unitPriceMinor);
 }
 
-function checkAmount(amount: bigint, field: string, what: string): void {
+function checkAmount(amount: bigint, field: string, description: string): void {
   if (amount > MAX_AMOUNT_MINOR) {
     throw badRequest(
       'amount_too_large',
-      `${field}: ${what} is ${amount} minor units, above the maximum of ${MAX_AMOUNT_MINOR} (2^53 - 1)`,
+      `${field}: ${description} is ${amount} minor units, above the maximum of ${MAX_AMOUNT_MINOR} (2^53 - 1)`,
       { field },
     );
   }

@@ -17,7 +17,7 @@
 export const QUANTITY_SCALE = 1000n;
 /** Basis points in 100 %. */
 export const BASIS_POINTS_PER_UNIT = 10_000n;
-/** The largest amount the API accepts or returns: 2^53 − 1, the largest integer a JSON number holds exactly. */
+/** The largest amount the API accepts or returns: 2^53 − 1, the largest integer a JSON number represents exactly. */
 export const MAX_AMOUNT_MINOR = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Divides a non-negative integer by a positive one, rounding ties away from zero. */

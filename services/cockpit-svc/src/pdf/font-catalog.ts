@@ -64,7 +64,7 @@ export class FontCatalog {
     this.faces = { 400: loadFaces(400), 700: loadFaces(700) };
   }
 
-  /** The face used when no face has a glyph; it draws the font's "missing glyph" box. */
+  /** Returns the face used when no face has a glyph; it draws the font's "missing glyph" box. */
   primary(weight: FontWeight): FontFace {
     const face = this.faces[weight].find((candidate) => candidate.id.includes('-latin-'));
     if (face === undefined)
@@ -124,7 +124,7 @@ export function parseUnicodeRange(value: string): Array<[number, number]> {
 
 let shared: FontCatalog | undefined;
 
-/** The process-wide catalog: parsed fonts are reused by every document. */
+/** Returns the process-wide catalog, so that every document reuses the parsed fonts. */
 export function fontCatalog(): FontCatalog {
   shared ??= new FontCatalog();
   return shared;

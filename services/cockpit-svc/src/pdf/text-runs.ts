@@ -32,7 +32,7 @@ const SPACE_SEPARATOR = /^\p{Zs}$/u;
 /**
  * Splits one line into runs of one font face and one bidi level and orders them for painting by
  * the Unicode Bidirectional Algorithm (levels from bidi-js, runs reordered by rule L2). Each code
- * point gets the first face with a glyph for it; neutral characters (spaces, digits, punctuation)
+ * point gets the first face with a glyph for it. Neutral characters (spaces, digits, punctuation)
  * stay in the face of the text before them when it has the glyph, so runs are not cut needlessly.
  */
 export function layoutLine(
@@ -110,8 +110,8 @@ function chooseFace(
   if (neutral && previous?.hasGlyph(codePoint)) return { face: previous, text: character };
   const face = fonts.faceFor(codePoint, weight);
   if (face !== null) return { face, text: character };
-  // A space the fonts lack (a rare width variant) prints as a plain space; anything else prints
-  // the primary font's missing-glyph box, so the reader sees that a character is missing.
+  // A space the fonts lack (a rare width variant) prints as a plain space. Any other missing
+  // character prints as the primary font's missing-glyph box, so the reader sees the gap.
   if (SPACE_SEPARATOR.test(character)) return { face: fonts.primary(weight), text: ' ' };
   return { face: previous ?? fonts.primary(weight), text: character };
 }
