@@ -1,17 +1,16 @@
-import multipart from '@fastify/multipart';
 import type { Database } from '@skillancer/database';
 import { FilesystemObjectStore, filesystemObjectRoutes, type ObjectStore } from '@skillancer/object-storage';
-import { principalOf, type ServiceApp } from '@skillancer/service-kit';
-import type { FastifyRequest } from 'fastify';
+import type { ServiceApp } from '@skillancer/service-kit';
 import { z } from 'zod';
 import { AvatarRepository } from './avatar-repository.js';
 import { AvatarService } from './avatar-service.js';
 import { ImageIntake } from './image-intake.js';
 import { ImageRenderer } from './image-renderer.js';
-import { MediaObjects, type MediaOwner } from './media-objects.js';
+import { MediaObjects } from './media-objects.js';
 import { PortfolioRepository } from './portfolio-repository.js';
 import { MAX_PORTFOLIO_ITEMS, PortfolioService } from './portfolio-service.js';
-import { MULTIPART_LIMITS, readSingleFile } from './upload-reader.js';
+import { itemParams, ownerOf } from './route-helpers.js';
+import { uploadRoutes } from './upload-routes.js';
 
 /** URL path under which auth-svc serves the filesystem driver's presigned URLs. */
 export const FILESYSTEM_SIGNED_URL_PREFIX = '/files/uploads';
@@ -26,19 +25,6 @@ export interface MediaDependencies {
   urlTtlSeconds?: number;
   /** Uploads decoded at the same time; 2 by default. */
   maxConcurrentRenders?: number;
-}
-
-const itemParams = z.strictObject({ itemId: z.uuid({ error: 'must be a UUID' }) });
-const multipartBody = {
-  consumes: ['multipart/form-data'],
-  description:
-    'multipart/form-data with one file in the field "file": JPEG, PNG, WebP or GIF (detected from the ' +
-    'content), at most 10 MiB and 50 megapixels. Variants are re-encoded as WebP without metadata.',
-};
-
-function ownerOf(request: FastifyRequest): MediaOwner {
-  const principal = principalOf(request);
-  return { tenantId: principal.tenantId, userId: principal.userId };
 }
 
 /**
@@ -60,56 +46,7 @@ export function registerMediaRoutes(app: ServiceApp, deps: MediaDependencies): v
     void app.register(filesystemObjectRoutes(deps.store), { prefix: FILESYSTEM_SIGNED_URL_PREFIX });
   }
 
-  // Upload routes get their own scope: there only multipart bodies are parsed, and any other body
-  // reaches the handler unread, which answers 415 multipart_required.
-  void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    await scope.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: true });
-    scope.addContentTypeParser('*', (_request, _payload, done) => {
-      done(null, undefined);
-    });
-
-    scope.put(
-      '/profile/avatar',
-      {
-        preHandler: app.authenticate,
-        schema: { tags: ['profile'], summary: 'Upload or replace your avatar', ...multipartBody },
-      },
-      async (request) => {
-        const owner = ownerOf(request);
-        const bytes = await readSingleFile(request);
-        const avatar = await avatars.replace(owner, bytes);
-        request.log.info({ userId: owner.userId, avatarId: avatar.id }, 'avatar replaced');
-        return { avatar };
-      },
-    );
-
-    scope.post(
-      '/portfolio/:itemId/image',
-      {
-        preHandler: app.authenticate,
-        schema: {
-          tags: ['portfolio'],
-          summary: 'Upload or replace the image of a portfolio item',
-          params: itemParams,
-          ...multipartBody,
-        },
-      },
-      async (request) => {
-        const owner = ownerOf(request);
-        const { itemId } = request.params as z.infer<typeof itemParams>;
-        // Fails with 404 before the upload is read when the item is not the caller's.
-        await portfolio.get(owner, itemId);
-        const bytes = await readSingleFile(request);
-        const item = await portfolio.setImage(owner, itemId, bytes);
-        request.log.info(
-          { userId: owner.userId, itemId, imageId: item.image?.id },
-          'portfolio image replaced',
-        );
-        return { item };
-      },
-    );
-  });
+  void app.register(uploadRoutes({ avatars, portfolio, authenticate: app.authenticate }));
 
   app.get(
     '/profile/avatar',
