@@ -30,29 +30,58 @@ export async function* bodyChunks(body: PutBody): AsyncGenerator<Buffer> {
 }
 
 /**
- * Cuts a stream into parts of exactly `partSize` bytes, except the last, which is shorter (or empty
- * when the whole stream is empty). Each part is copied once into its own buffer, so memory use is one
- * part plus one chunk while the consumer holds no parts.
+ * Part buffers that are reused once their upload finished. Without reuse every part is a fresh large
+ * allocation, and freed parts stay resident until the garbage collector runs, which lets a long
+ * upload's RSS grow well past the parts actually in flight.
  */
-export async function* readParts(chunks: AsyncIterable<Buffer>, partSize: number): AsyncGenerator<Buffer> {
-  let part = Buffer.allocUnsafe(partSize);
+export class PartBufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(readonly partSize: number) {}
+
+  acquire(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.partSize);
+  }
+
+  /** Returns a full part's buffer to the pool; the caller must not touch it afterwards. Shorter parts are dropped. */
+  release(part: Buffer): void {
+    if (part.length === this.partSize) {
+      this.free.push(part);
+    }
+  }
+}
+
+/**
+ * Cuts a stream into parts of exactly `pool.partSize` bytes, except the last, which is shorter (or
+ * empty when the whole stream is empty). Each chunk is copied once into a pooled part buffer, taken
+ * only when the first byte of the part arrives, so the generator itself keeps at most one part.
+ */
+export async function* readParts(
+  chunks: AsyncIterable<Buffer>,
+  pool: PartBufferPool,
+): AsyncGenerator<Buffer> {
+  const partSize = pool.partSize;
+  let part: Buffer | undefined;
   let filled = 0;
   let yielded = false;
   for await (const chunk of chunks) {
     let offset = 0;
     while (offset < chunk.length) {
+      part ??= pool.acquire();
       const copied = chunk.copy(part, filled, offset, Math.min(chunk.length, offset + partSize - filled));
       filled += copied;
       offset += copied;
       if (filled === partSize) {
         yield part;
         yielded = true;
-        part = Buffer.allocUnsafe(partSize);
+        part = undefined;
         filled = 0;
       }
     }
   }
-  if (filled > 0 || !yielded) {
+  if (part !== undefined) {
     yield part.subarray(0, filled);
+  } else if (!yielded) {
+    yield Buffer.alloc(0);
   }
 }

@@ -20,7 +20,7 @@ export interface ObjectStoreConfig extends S3ConnectionConfig {
   cdnUrl?: string;
   /** S3 driver: multipart part size in bytes (at least 5 MiB, default 8 MiB). */
   partSizeBytes?: number;
-  /** S3 driver: parts uploaded in parallel (default 4). */
+  /** S3 driver: parts uploaded in parallel (default 3). */
   queueSize?: number;
   observer?: ObjectStoreObserver;
 }

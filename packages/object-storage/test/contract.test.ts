@@ -23,7 +23,8 @@ async function expectCode(promise: Promise<unknown>, code: ObjectStorageErrorCod
 
 const fixtures: Array<[string, () => Promise<StoreFixture>]> = [
   ['filesystem', filesystemFixture],
-  ['s3', () => s3Fixture()],
+  ['s3 on a strict R2 peer', () => s3Fixture()],
+  ['s3 on an AWS peer', () => s3Fixture({ profile: 'aws' })],
 ];
 
 describe.each(fixtures)('ObjectStore contract: %s', (_name, createFixture) => {

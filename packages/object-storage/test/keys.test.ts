@@ -105,6 +105,23 @@ describe('createObjectStore', () => {
     ).toBe('s3');
   });
 
+  it('accepts the platform storage settings', () => {
+    // The shape of the configuration package's storage section.
+    const storage = {
+      driver: 's3' as const,
+      rootDir: '/tmp/unused',
+      endpoint: 'http://127.0.0.1:9',
+      region: 'auto',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+      cdnUrl: 'https://cdn.example.com',
+      buckets: { uploads: 'skillancer-uploads', assets: 'a-b-c', recordings: 'r-e-c', invoices: 'i-n-v' },
+    };
+    const store = createObjectStore({ ...storage, bucket: storage.buckets.uploads });
+    expect(store.bucket).toBe('skillancer-uploads');
+  });
+
   it('rejects incomplete configurations', () => {
     expect(() => createObjectStore({ driver: 'filesystem', bucket: 'uploads' })).toThrow(/rootDir/);
     expect(() => createObjectStore({ driver: 's3', bucket: 'uploads', endpoint: 'not a url' })).toThrow(

@@ -55,7 +55,7 @@ export interface S3ObjectStoreConfig extends S3ConnectionConfig {
   cdnUrl?: string;
   /** Part size of multipart uploads in bytes, at least 5 MiB. Defaults to 8 MiB. */
   partSizeBytes?: number;
-  /** Parts uploaded in parallel. Memory use is about `(queueSize + 2) × partSizeBytes`. Defaults to 4. */
+  /** Parts uploaded in parallel. Part buffers take about `(queueSize + 1) × partSizeBytes`. Defaults to 3. */
   queueSize?: number;
   observer?: ObjectStoreObserver;
 }
@@ -73,7 +73,7 @@ export class S3ObjectStore implements ObjectStore {
   constructor(private readonly config: S3ObjectStoreConfig) {
     this.bucket = config.bucket;
     this.partSize = config.partSizeBytes ?? 8 * 1024 * 1024;
-    this.queueSize = config.queueSize ?? 4;
+    this.queueSize = config.queueSize ?? 3;
     if (!Number.isSafeInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
       throw new ObjectStorageError(
         'invalid_argument',

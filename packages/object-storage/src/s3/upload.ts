@@ -6,7 +6,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { readParts } from '../body.js';
+import { PartBufferPool, readParts } from '../body.js';
 import { lengthMismatchError, ObjectStorageError, sourceStreamError } from '../errors.js';
 import type { PutResult } from '../types.js';
 import { translateS3Error } from './errors.js';
@@ -36,7 +36,8 @@ export interface StreamUploadRequest {
 }
 
 /**
- * Uploads a stream of unknown length with memory bounded by about `queueSize + 2` parts.
+ * Uploads a stream of unknown length with memory bounded by `queueSize + 1` part buffers, which are
+ * reused from part to part.
  *
  * The stream is cut into equal parts, as R2 requires. Every part is a Buffer, so the SDK can retry a
  * part after a 5xx or a dropped connection. The source stream itself is never replayed. A stream that
@@ -49,14 +50,15 @@ export async function uploadStream(
   request: StreamUploadRequest,
 ): Promise<PutResult> {
   const partSize = choosePartSize(request);
-  const parts = readParts(checkLength(chunks, request.contentLength, request.key), partSize);
+  const pool = new PartBufferPool(partSize);
+  const parts = readParts(checkLength(chunks, request.contentLength, request.key), pool);
   try {
     const first = await readSource(parts, request.key);
     const second = first.done ? first : await readSource(parts, request.key);
     if (second.done) {
       return await putSinglePart(first.value ?? Buffer.alloc(0), request);
     }
-    return await uploadParts(first.value, second.value, parts, partSize, request);
+    return await uploadParts(first.value, second.value, parts, pool, request);
   } finally {
     // Closes the source stream when the upload stopped early.
     await parts.return(undefined);
@@ -115,10 +117,11 @@ async function uploadParts(
   first: Buffer,
   second: Buffer,
   source: AsyncGenerator<Buffer>,
-  partSize: number,
+  pool: PartBufferPool,
   request: StreamUploadRequest,
 ): Promise<PutResult> {
   const { client, bucket, key } = request;
+  const partSize = pool.partSize;
   let uploadId: string | undefined;
   const inFlight = new Set<Promise<void>>();
   try {
@@ -167,6 +170,8 @@ async function uploadParts(
           }
           completed.push({ PartNumber: number, ETag: output.ETag });
           uploadedBytes += body.length;
+          // The request has finished, so the buffer can take the next part.
+          pool.release(body);
           request.onProgress?.({ bytes: uploadedBytes });
         })
         .catch((error: unknown) => {

@@ -211,6 +211,27 @@ describe('S3 peer listing', () => {
     expect(prefixes).toEqual(['a/b/']);
   });
 
+  it('caps pages at the maximum page size', async () => {
+    const capped = await startS3Peer({ buckets: ['capped'], maxListPageSize: 2 });
+    const cappedClient = clientFor(capped, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+    try {
+      for (const key of ['k1', 'k2', 'k3']) {
+        await cappedClient.send(new PutObjectCommand({ Bucket: 'capped', Key: key, Body: key }));
+      }
+      const first = await cappedClient.send(new ListObjectsV2Command({ Bucket: 'capped', MaxKeys: 1000 }));
+      expect(first.KeyCount).toBe(2);
+      expect(first.IsTruncated).toBe(true);
+      const second = await cappedClient.send(
+        new ListObjectsV2Command({ Bucket: 'capped', ContinuationToken: first.NextContinuationToken }),
+      );
+      expect(second.Contents?.map((entry) => entry.Key)).toEqual(['k3']);
+      expect(second.IsTruncated).toBe(false);
+    } finally {
+      cappedClient.destroy();
+      await capped.close();
+    }
+  });
+
   it('rejects a forged continuation token', async () => {
     await expect(
       client.send(new ListObjectsV2Command({ Bucket: 'listing', ContinuationToken: 'garbage' })),
