@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Invoice, InvoiceLine } from '../src/invoices/invoice.js';
 import { computeTotals } from '../src/invoices/money.js';
 import { renderInvoicePdf } from '../src/pdf/invoice-pdf.js';
-import { pdfText } from './support.js';
+import { pdfText, pdfWords } from './support.js';
 
 const run = promisify(execFile);
 
@@ -159,6 +159,19 @@ describe('renderInvoicePdf', () => {
     for (const word of ['דוד', 'כהן', 'הרצל', 'אביב', 'ייעוץ', 'עסקי', 'تصميم', 'الشعار']) {
       expect(text).toContain(word);
     }
+  });
+
+  it('paints right-to-left words from right to left', async () => {
+    const words = await pdfWords(await renderInvoicePdf(invoiceWith({ notes: 'Fee: דמי טיפול נוסף' })));
+    const fee = words.find((word) => word.text === 'Fee:');
+    const line = words
+      // Fonts differ in ascent, so words on one line have slightly different boxes.
+      .filter((word) => fee !== undefined && Math.abs(word.yMin - fee.yMin) < 4)
+      .sort((left, right) => left.xMin - right.xMin)
+      .map((word) => word.text);
+
+    // pdftotext -bbox lists glyphs as painted, so each Hebrew word appears reversed.
+    expect(line).toEqual(['Fee:', 'ףסונ', 'לופיט', 'ימד']);
   });
 
   it('renders identical bytes for an unchanged invoice', async () => {

@@ -144,3 +144,32 @@ export async function pdfText(pdf: Buffer): Promise<string> {
     child.stdin?.end(pdf);
   });
 }
+
+/** A word as pdftotext -bbox reports it: the glyphs in painted order, left to right, and its box. */
+export interface PdfWord {
+  text: string;
+  xMin: number;
+  yMin: number;
+}
+
+/** Lists the words of a PDF with their positions, in painted order, from poppler's pdftotext -bbox. */
+export async function pdfWords(pdf: Buffer): Promise<PdfWord[]> {
+  const html = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      'pdftotext',
+      ['-bbox', '-enc', 'UTF-8', '-', '-'],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => {
+        if (error)
+          reject(new Error(`pdftotext failed (install poppler-utils): ${error.message}`, { cause: error }));
+        else resolve(stdout);
+      },
+    );
+    child.stdin?.end(pdf);
+  });
+  const words: PdfWord[] = [];
+  for (const match of html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)<\/word>/g)) {
+    words.push({ xMin: Number(match[1]), yMin: Number(match[2]), text: match[3] ?? '' });
+  }
+  return words;
+}

@@ -46,7 +46,10 @@ export class TextPainter {
     this.doc.fillColor(style.color ?? '#1a1a1a').fontSize(style.size);
     for (const run of runs) {
       this.useFace(run.face);
-      this.doc.text(run.text, cursor, baseline, { lineBreak: false, baseline: 'alphabetic' });
+      // An empty feature list keeps the font's default features and makes pdfkit shape the run as
+      // one piece. Without it, pdfkit 0.20 shapes each space-separated word on its own and joins
+      // the results in logical order, which puts right-to-left words in the wrong order.
+      this.doc.text(run.text, cursor, baseline, { lineBreak: false, baseline: 'alphabetic', features: [] });
       cursor += run.widthEm * style.size;
     }
     return width;
