@@ -143,7 +143,14 @@ export class S3ObjectStore implements ObjectStore {
             ...(options.ifMatch === undefined ? {} : { IfMatch: quoteEtag(options.ifMatch) }),
           }),
         );
-        const body = output.Body instanceof Readable ? output.Body : Readable.from([]);
+        if (!(output.Body instanceof Readable)) {
+          throw new ObjectStorageError(
+            'invalid_response',
+            `GetObject for "${normalized}" returned no Node.js stream body; the SDK runtime is not Node.js.`,
+            { key: normalized },
+          );
+        }
+        const body = output.Body;
         const contentRange = parseContentRange(output.ContentRange);
         const contentLength = output.ContentLength ?? 0;
         return {
@@ -327,6 +334,7 @@ export class S3ObjectStore implements ObjectStore {
   checkBucket(): Promise<void> {
     return this.track('check_bucket', async () => {
       try {
+        // NOTE: whether R2 allows HeadBucket for API tokens scoped to object permissions is unverified.
         await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       } catch (error) {
         throw translateS3Error(error, {

@@ -1,0 +1,283 @@
+/**
+ * Streamed upload through @skillancer/object-storage's S3 driver against the local S3 peer.
+ *
+ * Throughput: a 200 MB stream of unknown length goes through `store.put`, which uploads buffered
+ * multipart parts (8 MiB, 3 in flight). The baseline is one raw SDK PutObject of the same bytes as a
+ * stream with a known length. The two alternate, and each figure is the median of 5 runs.
+ *
+ * Memory: the peak RSS of a fresh process while it streams 200 MB, and 1 GB, through the driver, next
+ * to a fresh process doing the raw SDK PutObject.
+ *
+ * The peer runs as its own process (`packages/testing/src/s3/main.ts`) and every measurement runs in
+ * a fresh worker process (this file with OBJECT_STORAGE_BENCH_WORKER set), so neither the peer's
+ * memory nor what earlier benchmarks left in the runner's heap counts toward the RSS figures. Both
+ * clients use WHEN_REQUIRED checksums, the driver's setting for non-AWS endpoints.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectStore } from '@skillancer/object-storage';
+import type { BenchFigure, BenchResult } from './types.js';
+
+const MB = 1_000_000;
+const CHUNK_BYTES = 64 * 1024;
+const THROUGHPUT_BYTES = 200 * MB;
+const LARGE_BYTES = 1000 * MB;
+const RUNS = 5;
+const BUCKET = 'bench';
+const ACCESS_KEY_ID = 'BENCHKEY';
+const SECRET_ACCESS_KEY = 'bench-secret-access-key';
+
+const thisFile = fileURLToPath(import.meta.url);
+const peerMain = fileURLToPath(new URL('../packages/testing/src/s3/main.ts', import.meta.url));
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
+interface WorkerRequest {
+  endpoint: string;
+  mode: 'throughput' | 'driver-memory' | 'raw-memory';
+  bytes: number;
+}
+
+interface WorkerResult {
+  driverMBps?: number[];
+  rawMBps?: number[];
+  peakRssMB?: number;
+  startRssMB?: number;
+  seconds?: number;
+}
+
+/**
+ * Streams `bytes` of random data in 64 KiB chunks with a 256 KiB buffer, like a file read stream, as
+ * a stream of unknown length. Every chunk is a fresh copy, as reads from a file or socket are.
+ */
+function source(bytes: number): Readable {
+  const block = randomBytes(2 * CHUNK_BYTES);
+  let offset = 0;
+  return new Readable({
+    highWaterMark: 4 * CHUNK_BYTES,
+    read() {
+      if (offset >= bytes) {
+        this.push(null);
+        return;
+      }
+      const length = Math.min(CHUNK_BYTES, bytes - offset);
+      const start = ((offset / CHUNK_BYTES) % 64) * 1024;
+      offset += length;
+      this.push(Buffer.from(block.subarray(start, start + length)));
+    },
+  });
+}
+
+async function timed(bytes: number, work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return bytes / MB / ((performance.now() - started) / 1000);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Runs inside the worker process and prints one JSON line with the measurements. */
+async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
+  const connection = {
+    endpoint: request.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+  };
+  const store = new S3ObjectStore({
+    bucket: BUCKET,
+    endpoint: request.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    accessKeyId: ACCESS_KEY_ID,
+    secretAccessKey: SECRET_ACCESS_KEY,
+  });
+  const raw = new S3Client({
+    ...connection,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    if (request.mode !== 'throughput') {
+      const startRssMB = process.memoryUsage.rss() / MB;
+      const started = performance.now();
+      if (request.mode === 'driver-memory') {
+        await store.put('memory', source(request.bytes));
+      } else {
+        await raw.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'memory',
+            Body: source(request.bytes),
+            ContentLength: request.bytes,
+          }),
+        );
+      }
+      return {
+        startRssMB,
+        // maxRSS is in KiB and covers the whole process, which did nothing else but load its modules.
+        peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
+        seconds: (performance.now() - started) / 1000,
+      };
+    }
+    // Warm up both paths (connections, JIT) before measuring.
+    await store.put('warm-driver', source(40 * MB));
+    await raw.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'warm-raw',
+        Body: source(40 * MB),
+        ContentLength: 40 * MB,
+      }),
+    );
+    const driverMBps: number[] = [];
+    const rawMBps: number[] = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      driverMBps.push(await timed(request.bytes, () => store.put('driver', source(request.bytes))));
+      rawMBps.push(
+        await timed(request.bytes, () =>
+          raw.send(
+            new PutObjectCommand({
+              Bucket: BUCKET,
+              Key: 'raw',
+              Body: source(request.bytes),
+              ContentLength: request.bytes,
+            }),
+          ),
+        ),
+      );
+    }
+    return { driverMBps, rawMBps };
+  } finally {
+    await store.close();
+    raw.destroy();
+  }
+}
+
+async function startPeerProcess(dataDir: string) {
+  const child = spawn(process.execPath, ['--import', tsxLoader, peerMain], {
+    env: {
+      ...process.env,
+      S3_PEER_PORT: '0',
+      S3_PEER_PROFILE: 'aws',
+      S3_PEER_BUCKETS: BUCKET,
+      S3_PEER_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      S3_PEER_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+      S3_PEER_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.setEncoding('utf8');
+  let output = '';
+  while (!output.includes('\n')) {
+    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
+    if (child.exitCode !== null) {
+      throw new Error(`The S3 peer process exited with code ${child.exitCode} before listening.`);
+    }
+    output += chunk;
+  }
+  const { endpoint } = JSON.parse(output.split('\n')[0] ?? '{}') as { endpoint: string };
+  return { endpoint, child };
+}
+
+async function runWorkerProcess(request: WorkerRequest): Promise<WorkerResult> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, thisFile], {
+    env: { ...process.env, OBJECT_STORAGE_BENCH_WORKER: JSON.stringify(request) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.setEncoding('utf8');
+  let output = '';
+  child.stdout.on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) {
+    throw new Error(`The object-storage benchmark worker exited with code ${code}.`);
+  }
+  const line = output.trim().split('\n').at(-1) ?? '{}';
+  return JSON.parse(line) as WorkerResult;
+}
+
+export default async function run(): Promise<BenchResult> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'object-storage-bench-'));
+  const peer = await startPeerProcess(dataDir);
+  try {
+    const throughput = await runWorkerProcess({
+      endpoint: peer.endpoint,
+      mode: 'throughput',
+      bytes: THROUGHPUT_BYTES,
+    });
+    const memory = await runWorkerProcess({
+      endpoint: peer.endpoint,
+      mode: 'driver-memory',
+      bytes: THROUGHPUT_BYTES,
+    });
+    const large = await runWorkerProcess({
+      endpoint: peer.endpoint,
+      mode: 'driver-memory',
+      bytes: LARGE_BYTES,
+    });
+    const rawMemory = await runWorkerProcess({
+      endpoint: peer.endpoint,
+      mode: 'raw-memory',
+      bytes: THROUGHPUT_BYTES,
+    });
+    const driver = median(throughput.driverMBps ?? []);
+    const raw = median(throughput.rawMBps ?? []);
+    const figures: BenchFigure[] = [
+      {
+        metric: 'streamed upload, 200 MB, driver put (median of 5)',
+        value: driver,
+        unit: 'MB/s',
+        baseline: 'raw SDK PutObject stream',
+        baselineValue: raw,
+        ratio: driver / raw,
+        target: { op: '>=', value: 0.9 },
+      },
+      {
+        metric: 'peak RSS, fresh process, 200 MB streamed through the driver',
+        value: memory.peakRssMB ?? Number.NaN,
+        unit: 'MB',
+        target: { op: '<=', value: 150 },
+      },
+      {
+        metric: 'peak RSS, fresh process, 1 GB streamed through the driver',
+        value: large.peakRssMB ?? Number.NaN,
+        unit: 'MB',
+        target: { op: '<=', value: 150 },
+      },
+      {
+        metric: 'peak RSS, fresh process, 200 MB raw SDK PutObject stream (for comparison)',
+        value: rawMemory.peakRssMB ?? Number.NaN,
+        unit: 'MB',
+      },
+      {
+        metric: 'RSS of a fresh worker before uploading (tsx + SDK loaded)',
+        value: large.startRssMB ?? Number.NaN,
+        unit: 'MB',
+      },
+      { metric: '1 GB upload duration through the driver', value: large.seconds ?? Number.NaN, unit: 's' },
+    ];
+    return { name: 'object-storage', figures };
+  } finally {
+    peer.child.kill('SIGTERM');
+    await once(peer.child, 'exit');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const workerRequest = process.env.OBJECT_STORAGE_BENCH_WORKER;
+if (workerRequest !== undefined && process.argv[1] === thisFile) {
+  const result = await runWorker(JSON.parse(workerRequest) as WorkerRequest);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
