@@ -60,33 +60,35 @@ function pbkdf2RoundTrip(masterKey: Buffer, tenantId: string, plaintext: Buffer)
   Buffer.concat([decipher.update(ciphertext), decipher.final()]);
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 /**
- * Times the two operations in alternating batches of 32 until `COMPARE_MS` have passed, so machine
- * noise and garbage-collection pauses land on both sides alike (a pause is charged to the batch
- * whose allocations trigger it). Returns operations per second for each side.
+ * Times the two operations in alternating batches of 16 until `COMPARE_MS` have passed and returns
+ * the median batch throughput of each side. Alternating makes machine noise and garbage-collection
+ * pauses hit both sides alike, and the median ignores batches in which the OS preempted the
+ * process, which on a shared machine otherwise decide the result.
  */
 async function alternate(
   first: () => unknown,
   second: () => unknown,
 ): Promise<{ first: number; second: number }> {
-  const totals = { first: { ops: 0, ms: 0 }, second: { ops: 0, ms: 0 } };
-  const runBatch = async (operation: () => unknown, total: { ops: number; ms: number }) => {
+  const samples = { first: [] as number[], second: [] as number[] };
+  const runBatch = async (operation: () => unknown, into: number[]) => {
     const start = performance.now();
-    for (let i = 0; i < 32; i += 1) {
+    for (let i = 0; i < 16; i += 1) {
       await operation();
     }
-    total.ms += performance.now() - start;
-    total.ops += 32;
+    into.push((16 / (performance.now() - start)) * 1000);
   };
   const deadline = performance.now() + COMPARE_MS;
   while (performance.now() < deadline) {
-    await runBatch(first, totals.first);
-    await runBatch(second, totals.second);
+    await runBatch(first, samples.first);
+    await runBatch(second, samples.second);
   }
-  return {
-    first: (totals.first.ops / totals.first.ms) * 1000,
-    second: (totals.second.ops / totals.second.ms) * 1000,
-  };
+  return { first: median(samples.first), second: median(samples.second) };
 }
 
 async function compareWithRaw(
