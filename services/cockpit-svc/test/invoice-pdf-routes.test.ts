@@ -132,6 +132,19 @@ forEachEngine('cockpit-svc invoice PDFs', (getDb) => {
     expect((await fetch(unsigned)).status).toBe(403);
   });
 
+  it('keeps one object when renders race', async () => {
+    const id = await createInvoice();
+    const keysBefore = await storedKeys();
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () => call('POST', `/finance/invoices/${id}/pdf`)),
+    );
+    const keysAfter = await storedKeys();
+
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(new Set(responses.map((response) => response.json().sha256)).size).toBe(1);
+    expect(keysAfter).toHaveLength(keysBefore.length + 1);
+  });
+
   it('reports a PDF that was never rendered', async () => {
     const id = await createInvoice();
     const response = await call('GET', `/finance/invoices/${id}/pdf`);

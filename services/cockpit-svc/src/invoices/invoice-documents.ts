@@ -73,9 +73,14 @@ export class InvoiceDocuments {
     }
 
     const pdf = { key, sha256, size: bytes.length, revision: invoice.revision };
-    const recorded = await recordPdf(this.options.db, tenantId, id, pdf);
+    const recorded = await recordPdf(this.options.db, tenantId, id, pdf, stored?.key ?? null);
     if (!recorded) {
       if (!reused) await this.deleteQuietly(key, invoice.id, log);
+      // A concurrent render of the same revision may have won; its document is as good as ours.
+      const current = await this.options.invoices.get(tenantId, id);
+      if (current.pdf !== null && current.pdf.revision === current.revision) {
+        return { invoice: current, pdf: current.pdf, reused: true };
+      }
       throw conflict(
         'invoice_changed',
         `Invoice ${invoice.number} changed while its PDF was being rendered; render it again`,

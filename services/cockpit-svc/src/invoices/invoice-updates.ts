@@ -102,20 +102,23 @@ export async function tombstoneDraft(tx: Queryable, id: string): Promise<void> {
 }
 
 /**
- * Records the stored PDF of an invoice, only if the invoice is still at the revision the PDF
- * shows. Returns false when the invoice changed meanwhile (the caller then deletes the new object).
+ * Records the stored PDF of an invoice, only if the invoice is still at the revision the PDF shows
+ * and still points at `previousKey` (null for none). Returns false when another request changed
+ * either meanwhile; the caller then deletes the object it stored.
  */
 export async function recordPdf(
   db: Queryable,
   tenantId: string,
   invoiceId: string,
   pdf: Omit<StoredPdf, 'renderedAt'>,
+  previousKey: string | null,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE invoices SET pdf_key = $4, pdf_sha256 = $5, pdf_size = $6, pdf_revision = $3,
        pdf_rendered_at = now()
-     WHERE id = $1 AND tenant_id = $2 AND revision = $3 AND status <> 'deleted'`,
-    [invoiceId, tenantId, pdf.revision, pdf.key, pdf.sha256, pdf.size],
+     WHERE id = $1 AND tenant_id = $2 AND revision = $3 AND status <> 'deleted'
+       AND pdf_key IS NOT DISTINCT FROM $7`,
+    [invoiceId, tenantId, pdf.revision, pdf.key, pdf.sha256, pdf.size, previousKey],
   );
   return rowCount === 1;
 }
