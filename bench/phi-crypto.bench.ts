@@ -34,7 +34,7 @@ function createLibrary(): { keys: KeyManager; encryptor: FieldEncryptor } {
   return { keys, encryptor: new FieldEncryptor({ keys }) };
 }
 
-/** Raw AES-256-GCM round trip with a cached key and the same associated data the library binds. */
+/** Runs one raw AES-256-GCM round trip with a cached key and the same associated data the library binds. */
 function rawRoundTrip(key: Buffer, aad: Buffer, plaintext: Buffer): void {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
@@ -155,7 +155,7 @@ async function batchEventLoopBlock(
   // Three runs, reporting the median, because a run in which the OS preempts the process shows
   // a long gap that no code of this process caused.
   const runs: Array<{ maxMs: number; totalMs: number }> = [];
-  for (let run = 0; run < 3; run += 1) {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const stop = startBlockProbe();
     const start = performance.now();
