@@ -10,6 +10,7 @@ import type { VolumeProvider } from '@skillancer/volumes';
 import type { DestinationStream } from 'pino';
 import { LoggingPodEventSink, type PodEventSink } from './events/pod-events.js';
 import { createPodLifecycle, type PodLifecycle, type PodLifecycleSettings } from './pods/lifecycle.js';
+import { type RecordingDependencies, registerRecordingRoutes } from './recordings/index.js';
 import { registerPodRoutes } from './routes/pod-routes.js';
 
 export interface SkillpodAppDependencies {
@@ -25,6 +26,8 @@ export interface SkillpodAppDependencies {
   metrics?: ServiceMetrics;
   checks?: Record<string, HealthCheck>;
   version?: string;
+  /** Session recordings: bucket, tenant keys, audit trail and retention. Without it the routes are absent. */
+  recordings?: Omit<RecordingDependencies, 'db'>;
 }
 
 /** skillpod-svc with its pod lifecycle, which tests and the benchmark drive directly. */
@@ -37,6 +40,7 @@ export type SkillpodApp = ServiceApp & { podLifecycle: PodLifecycle };
  */
 export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<SkillpodApp> {
   const metrics = deps.metrics ?? new ServiceMetrics('skillpod-svc');
+  const recordingStore = deps.recordings?.store;
   const app = await createServiceApp({
     service: 'skillpod-svc',
     version: deps.version ?? '0.1.0',
@@ -44,7 +48,11 @@ export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<S
     logLevel: deps.logLevel,
     logStream: deps.logStream,
     metrics,
-    checks: { database: () => deps.db.ping(), ...deps.checks },
+    checks: {
+      database: () => deps.db.ping(),
+      ...(recordingStore === undefined ? {} : { 'recordings-bucket': () => recordingStore.checkBucket() }),
+      ...deps.checks,
+    },
     verifyAccessToken: deps.verifyAccessToken,
   });
 
@@ -58,6 +66,7 @@ export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<S
   });
   app.decorate('podLifecycle', lifecycle);
   registerPodRoutes(app, { pods: lifecycle.service });
+  if (deps.recordings !== undefined) registerRecordingRoutes(app, { db: deps.db, ...deps.recordings });
 
   app.addHook('onReady', async () => {
     if (lifecycle.settings.reconcileOnStart) lifecycle.reconciler.start();

@@ -1,5 +1,8 @@
 import type { PlatformConfig } from '@skillancer/config';
 import type { Database } from '@skillancer/database';
+import { createObjectStore, type ObjectStore } from '@skillancer/object-storage';
+import { MasterKeyring } from '@skillancer/phi-crypto';
+import { createPhiStore, verifyMasterKeys } from '@skillancer/phi-store';
 import {
   createAccessTokenVerifier,
   remoteJwks,
@@ -8,6 +11,12 @@ import {
 } from '@skillancer/service-kit';
 import { buildSkillpodApp } from './app.js';
 import { createVolumeProvider } from './volume-provider.js';
+
+/**
+ * Time between retention sweeps of session recordings.
+ * NOTE: fixed at one hour; no environment variable sets it yet.
+ */
+const RECORDING_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface SkillpodServiceContext {
   config: PlatformConfig;
@@ -28,6 +37,17 @@ export async function createSkillpodService(
   context: SkillpodServiceContext,
 ): Promise<{ app: ServiceApp; close: () => Promise<void> }> {
   const { config } = context;
+  const masterKeys = MasterKeyring.fromHex({
+    current: context.masterKey.toString('hex'),
+    previous: config.encryption.previousMasterKeysHex,
+  });
+  await verifyMasterKeys(context.db, masterKeys);
+  const phi = createPhiStore({ db: context.db, masterKeys, observer: context.metrics.observer('database') });
+  const recordingStore = createRecordingStore(context);
+  const closeRecordings = async (): Promise<void> => {
+    await recordingStore.close();
+    phi.close();
+  };
   const volumes = createVolumeProvider(config.volumes, { observer: context.metrics.observer('hetzner-api') });
   const app = await buildSkillpodApp({
     db: context.db,
@@ -39,6 +59,34 @@ export async function createSkillpodService(
     pods: { location: config.volumes.location, defaultSizeGb: config.volumes.defaultSizeGb },
     logLevel: config.logLevel,
     metrics: context.metrics,
+    recordings: {
+      store: recordingStore,
+      keys: phi.keys,
+      audit: phi.audit,
+      settings: {
+        defaultRetentionDays: config.recordings.retentionDays,
+        sweepIntervalMs: RECORDING_SWEEP_INTERVAL_MS,
+      },
+    },
+  }).catch(async (error: unknown) => {
+    await closeRecordings();
+    throw error;
   });
-  return { app, close: () => app.close() };
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await closeRecordings();
+    },
+  };
+}
+
+/** The recordings bucket (`S3_BUCKET_RECORDINGS`) on the configured storage driver. */
+function createRecordingStore(context: SkillpodServiceContext): ObjectStore {
+  const storage = context.config.storage;
+  return createObjectStore({
+    ...storage,
+    bucket: storage.buckets.recordings,
+    observer: context.metrics.observer('object-store'),
+  });
 }
