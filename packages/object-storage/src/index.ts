@@ -11,6 +11,7 @@ export {
   type IncomingPresignedRequest,
 } from './filesystem/presigner.js';
 export {
+  type FilesystemObjectPluginOptions,
   type FilesystemObjectRoutesOptions,
   filesystemObjectRoutes,
   registerFilesystemObjectRoutes,

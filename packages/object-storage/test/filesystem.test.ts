@@ -228,7 +228,7 @@ describe('filesystem routes', () => {
     await rm(parent, { recursive: true, force: true });
   });
 
-  it('answers errors in the platform envelope', async () => {
+  it('returns errors in the platform envelope', async () => {
     await store.put('doc.pdf', Buffer.from('%PDF'), { contentType: 'application/pdf' });
     const signed = await store.presignedGetUrl('doc.pdf', { expiresInSeconds: 60 });
     const tampered = await fetch(signed.url.replace('doc.pdf', 'other.pdf'));
@@ -258,6 +258,39 @@ describe('filesystem routes', () => {
       body: '{"ok":true}',
     });
     expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('requires a length within the limit', async () => {
+    const limited = Fastify();
+    await registerFilesystemObjectRoutes(limited, store, { prefix: '/limited', maxUploadBytes: 10 });
+    await limited.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const upload = await store.presignedPutUrl('limited.bin', {
+        expiresInSeconds: 60,
+        contentType: 'text/plain',
+      });
+      const url = upload.url.replace('/files/', '/limited/');
+      const port = (limited.server.address() as AddressInfo).port;
+      const target = url.replace(/:\d+\//, `:${port}/`);
+      const tooLarge = await fetch(target, { method: 'PUT', headers: upload.headers, body: 'eleven byte' });
+      expect(tooLarge.status).toBe(413);
+      const chunked = await fetch(target, {
+        method: 'PUT',
+        headers: upload.headers,
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('short'));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(411);
+      const fits = await fetch(target, { method: 'PUT', headers: upload.headers, body: 'ten bytes!' });
+      expect(fits.status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('streams large uploads to disk', async () => {

@@ -6,7 +6,15 @@ import type { FilesystemObjectStore } from './store.js';
 export interface FilesystemObjectRoutesOptions {
   /** URL path the routes are mounted at; the presigner's `baseUrl` must end with it. */
   prefix: string;
+  /** Largest body a presigned PUT may send, in bytes. Defaults to 5 GiB, the S3 single-PUT limit. */
+  maxUploadBytes?: number;
 }
+
+export interface FilesystemObjectPluginOptions {
+  maxUploadBytes?: number;
+}
+
+const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
 
 const STATUS_BY_CODE: Partial<Record<ObjectStorageErrorCode, number>> = {
   not_found: 404,
@@ -26,10 +34,15 @@ const STATUS_BY_CODE: Partial<Record<ObjectStorageErrorCode, number>> = {
 /**
  * Fastify plugin serving a filesystem store's presigned URLs: `GET <prefix>/<key>` streams the object
  * (with single `Range` support) and `PUT <prefix>/<key>` stores the request body, each only with a
- * valid, unexpired signature from the store's presigner. The request body is streamed to disk, never
+ * valid, unexpired signature from the store's presigner. A PUT needs a Content-Length (411 without
+ * one) of at most `maxUploadBytes` (413 above it). The request body is streamed to disk, never
  * buffered, and the plugin's content type parser applies only inside its own scope.
  */
-export function filesystemObjectRoutes(store: FilesystemObjectStore): FastifyPluginAsync {
+export function filesystemObjectRoutes(
+  store: FilesystemObjectStore,
+  options: FilesystemObjectPluginOptions = {},
+): FastifyPluginAsync {
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const presigner = store.presigner;
   if (presigner === undefined) {
     throw new ObjectStorageError(
@@ -94,11 +107,29 @@ export function filesystemObjectRoutes(store: FilesystemObjectStore): FastifyPlu
             'Invalid presigned URL: it does not sign a content type.',
           );
         }
+        // Like S3, require a declared length, so that the size limit applies before any byte is stored.
+        const declared = request.headers['content-length'];
+        if (declared === undefined || !/^\d+$/.test(declared)) {
+          return sendStatus(
+            request,
+            reply,
+            411,
+            'length_required',
+            'Send a Content-Length header with the upload.',
+          );
+        }
+        if (Number(declared) > maxUploadBytes) {
+          return sendStatus(
+            request,
+            reply,
+            413,
+            'payload_too_large',
+            `The upload has ${declared} bytes; the limit is ${maxUploadBytes} bytes.`,
+          );
+        }
         const result = await store.put(key, request.raw, {
           contentType: signed['content-type'],
-          ...(signed['content-length'] === undefined
-            ? {}
-            : { contentLength: Number(signed['content-length']) }),
+          contentLength: Number(declared),
           ...(signed['content-disposition'] === undefined
             ? {}
             : { contentDisposition: signed['content-disposition'] }),
@@ -117,7 +148,9 @@ export async function registerFilesystemObjectRoutes(
   store: FilesystemObjectStore,
   options: FilesystemObjectRoutesOptions,
 ): Promise<void> {
-  await app.register(filesystemObjectRoutes(store), { prefix: options.prefix });
+  const pluginOptions =
+    options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes };
+  await app.register(filesystemObjectRoutes(store, pluginOptions), { prefix: options.prefix });
 }
 
 function wildcardKey(request: FastifyRequest): string {
@@ -145,11 +178,19 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown)
   if (!(error instanceof ObjectStorageError)) {
     throw error;
   }
+  return sendStatus(request, reply, STATUS_BY_CODE[error.code] ?? 500, error.code, error.message);
+}
+
+function sendStatus(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+): FastifyReply {
   // The client may still be sending a PUT body; drain it so the connection stays usable.
   if (!request.raw.readableEnded) {
     request.raw.resume();
   }
-  return reply
-    .code(STATUS_BY_CODE[error.code] ?? 500)
-    .send({ error: { code: error.code, message: error.message, requestId: request.id } });
+  return reply.code(status).send({ error: { code, message, requestId: request.id } });
 }
