@@ -1,14 +1,17 @@
 import { ConfigError, loadConfig, type PlatformConfig } from '@skillancer/config';
 import { Command, CommanderError } from 'commander';
 import { migrateDatabase } from './commands/db.js';
+import { registerDoctorCommand } from './commands/doctor/register.js';
 import { startPlatform } from './commands/start.js';
+import { registerStorageCommands } from './commands/storage/register.js';
+import { CliError, type CliIo, CommandFailed, processIo } from './runtime/io.js';
 import { SERVICE_NAMES, type ServiceName } from './runtime/services.js';
 
-/** A failure the user can fix: printed as one line, without a stack trace. */
-export class CliError extends Error {}
+export { CliError } from './runtime/io.js';
 
-function config(): PlatformConfig {
-  return loadConfig(process.env);
+/** Set by a command that finished with a non-zero exit code without throwing. */
+export interface ProgramState {
+  exitCode: number;
 }
 
 function parseServices(values: string[]): ServiceName[] {
@@ -20,11 +23,16 @@ function parseServices(values: string[]): ServiceName[] {
   return values.length > 0 ? (values as ServiceName[]) : [...SERVICE_NAMES];
 }
 
-export function buildProgram(): Command {
+export function buildProgram(io: CliIo = processIo(), state: ProgramState = { exitCode: 0 }): Command {
+  const config = (): PlatformConfig => loadConfig(io.env, io.cwd);
   const program = new Command('skillancer')
     .description('Runs and operates the Skillancer platform core')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
 
   program
     .command('start')
@@ -43,24 +51,41 @@ export function buildProgram(): Command {
       await migrateDatabase(config());
     });
 
+  registerDoctorCommand(program, { io, state });
+  registerStorageCommands(program, { io, state });
+
+  // Subcommands inherit the program's output and error handling.
+  for (const command of program.commands) inheritSettings(program, command);
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+function inheritSettings(parent: Command, command: Command): void {
+  command.exitOverride().configureOutput(parent.configureOutput()).showHelpAfterError();
+  for (const child of command.commands) inheritSettings(parent, child);
+}
+
+/** Runs the CLI with `argv` (without the node and script paths) and returns the exit code. */
+export async function main(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  const io: CliIo = { ...processIo(), ...overrides };
+  const state: ProgramState = { exitCode: 0 };
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    await buildProgram(io, state).parseAsync(argv, { from: 'user' });
+    return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof ConfigError) {
-      for (const problem of error.problems) process.stderr.write(`${problem.message}\n`);
+      for (const problem of error.problems) io.stderr.write(`${problem.message}\n`);
       return 2;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`${error.message}\n`);
+      io.stderr.write(`${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`skillancer: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (error instanceof CommandFailed) {
+      io.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`skillancer: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
 }
