@@ -1,5 +1,5 @@
 import type { ServiceApp } from '@skillancer/service-kit';
-import { createTestDatabase, type TestDatabase } from '@skillancer/testing/database';
+import { createTestDatabase, forEachEngine, type TestDatabase } from '@skillancer/testing/database';
 import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,12 +150,15 @@ describe.each(DRIVERS)('avatars [%s]', (driver) => {
     expect(response.json().avatar.sourceType).toBe('image/png');
   });
 
-  it.each(['jpeg', 'png', 'webp', 'gif'] as const)('accepts a %s image', async (format) => {
+  it('accepts JPEG, PNG, WebP and GIF', async () => {
     const user = await registerUser(app);
-    const response = await uploadAvatar(user.auth, await solidImage(format, 40, 30), 'image.bin');
+    for (const format of ['jpeg', 'png', 'webp', 'gif'] as const) {
+      const response = await uploadAvatar(user.auth, await solidImage(format, 40, 30), 'image.bin');
 
-    expect(response.statusCode).toBe(200);
-    expect(response.json().avatar.variants['512']).toMatchObject({ width: 512, height: 512 });
+      expect(response.statusCode, format).toBe(200);
+      expect(response.json().avatar.sourceType, format).toBe(`image/${format}`);
+      expect(response.json().avatar.variants['512'], format).toMatchObject({ width: 512, height: 512 });
+    }
   });
 
   it('returns the variant URLs with a short expiry', async () => {
@@ -264,5 +267,38 @@ describe.each(DRIVERS)('avatars [%s]', (driver) => {
 
     expect(response.statusCode).toBe(200);
     expect(response.json().checks['uploads-bucket']).toBe('ok');
+  });
+});
+
+forEachEngine('avatar replacement race', (getDb) => {
+  let backend: MediaBackend;
+  let app: ServiceApp;
+
+  beforeAll(async () => {
+    backend = await startMediaBackend('filesystem');
+    app = await buildMediaApp(getDb(), backend.store);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await backend?.close();
+  });
+
+  it('leaves one avatar after concurrent uploads', async () => {
+    const user = await registerUser(app);
+    const images = await Promise.all(
+      ['#aa0000', '#00aa00', '#0000aa', '#aaaa00'].map((colour) => solidImage('png', 32, 32, colour)),
+    );
+    const responses = await Promise.all(
+      images.map((image) =>
+        app.inject({ method: 'PUT', url: '/profile/avatar', ...withAuth(user.auth, fileForm(image)) }),
+      ),
+    );
+    const current = await app.inject({ method: 'GET', url: '/profile/avatar', headers: user.auth });
+    const keys = await backend.keys();
+
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(keys).toHaveLength(AVATAR_VARIANTS.length);
+    expect(keys.every((key) => key.includes(`/avatar/${current.json().avatar.id}/`))).toBe(true);
   });
 });

@@ -17,8 +17,8 @@ const ZIP_END_RECORD = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const ZIP_END_RECORD_BYTES = 22;
 
 /**
- * Looks for a second file format hidden in an image (a polyglot): HTML or SVG markup anywhere, a
- * PDF header anywhere, a ZIP archive's end record near the end, or bytes after the end of a PNG,
+ * Looks for a second file format hidden in an image (a polyglot). It finds HTML or SVG markup and
+ * PDF headers anywhere, a ZIP archive's end record at the end, and bytes after the end of a PNG,
  * GIF or WebP image. Returns what was found, or undefined for a plain image.
  *
  * Bytes after a JPEG's end are allowed, because cameras store Multi-Picture Format images and

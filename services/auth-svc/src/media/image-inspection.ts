@@ -43,8 +43,8 @@ export async function inspectImage(bytes: Buffer): Promise<InspectedImage> {
     throw mediaErrors.polyglotFile(type, embedded);
   }
 
-  // Reading the header does not decode pixels, so the header's claim is checked with sharp's own
-  // limit switched off; the decoder later runs with the limit on.
+  // Reading the header decodes no pixels, so sharp's own limit is switched off here and the
+  // dimensions are checked below. The decoder later runs with the limit on.
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();

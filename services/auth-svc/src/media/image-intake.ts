@@ -29,8 +29,8 @@ export class ImageIntake {
   }
 
   /**
-   * Runs `commit` (the database write) for a freshly stored image; when it throws, the image's
-   * objects are deleted before the error is passed on, so that nothing is left unreferenced.
+   * Runs `commit` (the database write) for a freshly stored image. When it throws, the image's
+   * objects are deleted before the error is passed on, so nothing is left unreferenced.
    */
   async commitOrDiscard<T>(image: IngestedImage, commit: () => Promise<T>): Promise<T> {
     try {

@@ -18,7 +18,7 @@ export interface RenderedVariant {
  * Animated GIF and WebP uploads keep only their first frame.
  *
  * At most `maxConcurrent` uploads are decoded at the same time, because decoding a 50-megapixel
- * image can take up to about 200 MB (4 bytes per pixel); further uploads wait for a slot.
+ * image can take up to about 200 MB (4 bytes per pixel). Further uploads wait for a slot.
  */
 export class ImageRenderer {
   private active = 0;

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RenderedVariant } from './image-renderer.js';
 import { mediaErrors } from './media-errors.js';
 
-/** What an upload belongs to: the first segments of its object keys. */
+/** Owner of an upload: the tenant and user in the first segments of its object keys. */
 export interface MediaOwner {
   tenantId: string;
   userId: string;

@@ -52,8 +52,8 @@ export class PortfolioService {
 
   /**
    * Stores the image's variants, then sets them on the item, then deletes the image it replaced.
-   * The item is checked first so that an upload for a missing item stores nothing; an item deleted
-   * while its upload runs gets its new objects deleted again.
+   * The item is checked first, so an upload for a missing item stores nothing. When the item is
+   * deleted while its upload runs, the new objects are deleted again.
    */
   async setImage(owner: MediaOwner, itemId: string, bytes: Buffer): Promise<PortfolioItemView> {
     await this.get(owner, itemId);
@@ -71,7 +71,7 @@ export class PortfolioService {
     return this.view(result.item);
   }
 
-  /** Reorders the items; `itemIds` must list every item of the user exactly once. */
+  /** Reorders the items. Throws 400 `invalid_order` unless `itemIds` lists every item of the user once. */
   async reorder(owner: MediaOwner, itemIds: readonly string[]): Promise<PortfolioItemView[]> {
     const normalized = itemIds.map((id) => id.toLowerCase());
     const items = await this.items.reorder(owner.tenantId, owner.userId, normalized);

@@ -14,8 +14,8 @@ const multipartBody = {
 };
 
 /**
- * The upload routes, in a scope of their own: there only multipart bodies are parsed, and any other
- * body reaches the handler unread, which answers 415 multipart_required.
+ * Builds the upload routes as a plugin with a scope of their own. In that scope only multipart bodies
+ * are parsed, and any other body reaches the handler unread, which then returns 415 multipart_required.
  */
 export function uploadRoutes(deps: {
   avatars: AvatarService;

@@ -8,7 +8,7 @@ import { FILESYSTEM_SIGNED_URL_PREFIX } from './media-routes.js';
  *
  * On the filesystem driver, auth-svc itself serves the presigned URLs under `/files/uploads`. Their
  * HMAC secret is derived from the master key with HKDF-SHA256, so every replica with the same
- * master key accepts the same URLs; rotating the master key invalidates URLs issued before.
+ * master key accepts the same URLs. Rotating the master key invalidates the URLs issued before.
  */
 export function createUploadsStore(
   config: PlatformConfig,
@@ -40,13 +40,13 @@ export function createUploadsStore(
 }
 
 /**
- * The origin at which clients reach auth-svc, for the filesystem driver's presigned URLs. The
- * configuration has no public URL setting, so the listen address is used, with a wildcard address
- * replaced by 127.0.0.1.
+ * Returns the origin at which clients reach auth-svc, for the filesystem driver's presigned URLs.
+ * The configuration has no public URL setting, so this is the listen address, with 127.0.0.1 in
+ * place of a wildcard address.
  */
 function serviceOrigin(config: PlatformConfig): string {
-  // NOTE: the filesystem driver is for development, where clients run on the same machine; behind
-  // a proxy or in a container these URLs point at the listen address, not the public host.
+  // NOTE: behind a proxy or in a container these URLs name the listen address, not the public host.
+  // That suits development, the only use of the filesystem driver, where clients share the machine.
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const port = config.portOverride ?? config.ports.auth;
   const hostPart = host.includes(':') ? `[${host}]` : host;
