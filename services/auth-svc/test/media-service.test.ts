@@ -18,6 +18,7 @@ const BUCKET = 'skillancer-uploads';
 const MASTER_KEY = Buffer.alloc(32, 11);
 
 type Variant = { url: string; width: number; height: number };
+type Avatar = { variants: Record<string, Variant>; urlsExpireAt: string | null };
 
 /** A port that was free a moment ago, for a configuration that must name its port in advance. */
 async function freePort(): Promise<number> {
@@ -62,7 +63,7 @@ async function uploadPhoto(baseUrl: string, token: string) {
     headers: { authorization: `Bearer ${token}` },
     body: form,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, never> };
+  return { status: response.status, body: (await response.json()) as { avatar: Avatar } };
 }
 
 /** Fetches every variant over HTTP and checks that it is a WebP image without EXIF or GPS. */
@@ -103,7 +104,7 @@ describe('auth-svc media on embedded defaults', () => {
     const upload = await uploadPhoto(service.baseUrl, token);
 
     expect(upload.status).toBe(200);
-    const avatar = upload.body.avatar as { variants: Record<string, Variant> };
+    const avatar = upload.body.avatar;
     expect(avatar.variants.original?.url.startsWith(`${service.baseUrl}/files/uploads/tenant/`)).toBe(true);
     await expectCleanVariants(avatar.variants);
   });
@@ -148,7 +149,7 @@ describe('auth-svc media on the local S3 peer', () => {
       const upload = await uploadPhoto(service.baseUrl, token);
 
       expect(upload.status).toBe(200);
-      const avatar = upload.body.avatar as { variants: Record<string, Variant> };
+      const avatar = upload.body.avatar;
       expect(avatar.variants['64']?.url.startsWith(`${peer.endpoint}/${BUCKET}/tenant/`)).toBe(true);
       await expectCleanVariants(avatar.variants);
       expect(peer.listKeys(BUCKET).filter((key) => key.endsWith('.webp'))).toHaveLength(5);
@@ -165,7 +166,7 @@ describe('auth-svc media on the local S3 peer', () => {
     try {
       const token = await registerOverHttp(service.baseUrl);
       const upload = await uploadPhoto(service.baseUrl, token);
-      const avatar = upload.body.avatar as { variants: Record<string, Variant>; urlsExpireAt: string | null };
+      const avatar = upload.body.avatar;
 
       expect(upload.status).toBe(200);
       expect(avatar.urlsExpireAt).toBeNull();
