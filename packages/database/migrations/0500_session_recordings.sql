@@ -35,7 +35,7 @@ CREATE TABLE recordings (
   CONSTRAINT recordings_completed_check CHECK (
     (completed_at IS NULL) = (chunk_count IS NULL) AND (completed_at IS NULL) = (total_bytes IS NULL)
   ),
-  CONSTRAINT recordings_state_check CHECK (
+  CONSTRAINT recordings_lifecycle_check CHECK (
     (state <> 'completed' OR completed_at IS NOT NULL) AND ((state = 'deleting') = (deleting_since IS NOT NULL))
   )
 );

@@ -33,12 +33,12 @@ export function parseRangeHeader(header: string | undefined, size: number): Rang
     return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Number(last);
-  if (!Number.isSafeInteger(start) || end < start) {
+  if (!Number.isSafeInteger(start) || (last !== '' && Number(last) < start)) {
     return { kind: 'full' };
   }
   if (start >= size) {
     return { kind: 'unsatisfiable' };
   }
-  return { kind: 'partial', start, end: Math.min(end, size - 1) };
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  return { kind: 'partial', start, end };
 }
