@@ -44,7 +44,7 @@ export async function startPlatform(
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       urls.set(name, url);
       steps.push({ name, close: service.close });
-      logger.info({ service: name, url, docs: `${url}/docs` }, 'service listening');
+      logger.info({ name, url, docs: `${url}/docs` }, 'service listening');
     }
   } catch (error) {
     for (const step of steps.reverse()) await step.close().catch(() => undefined);
