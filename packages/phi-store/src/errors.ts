@@ -13,6 +13,8 @@ export type PhiStoreErrorCode =
   | 'shred_request_exists'
   /** No pending shred request matches. */
   | 'shred_request_not_found'
+  /** The shred job has started the request, so it can no longer be cancelled. */
+  | 'shred_request_started'
   /** A stored token signing key could not be unwrapped with the configured master keys. */
   | 'signing_key_unreadable'
   /** A row written by the same transaction is missing, so something outside this package changed the table. */

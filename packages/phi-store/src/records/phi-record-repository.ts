@@ -133,17 +133,21 @@ export class PhiRecordRepository {
     return tx === undefined ? this.db.transaction(work) : work(tx);
   }
 
-  /** Applies a change; returns the record after it, or undefined when the tenant has no such record. */
+  /**
+   * Applies a change in one transaction (or in `tx`); returns the record after it, or undefined
+   * when the tenant has no such record.
+   */
   async update(
     tenantId: string,
     id: string,
     change: PhiRecordChange,
     filter: RecordTypeFilter = {},
+    tx?: Queryable,
   ): Promise<PhiRecord | undefined> {
     if (!isUuid(tenantId) || !isUuid(id)) {
       return undefined;
     }
-    return this.db.transaction(async (tx) => {
+    const work = async (tx: Queryable) => {
       const where = filterSql(filter, 5);
       const { rows } = await tx.query<RecordRow>(
         `UPDATE phi_records SET fields = (fields - $3::text[]) || $4::jsonb, updated_at = now()
@@ -164,7 +168,8 @@ export class PhiRecordRepository {
       }
       await writeIndexes(tx, tenantId, id, change.indexes);
       return toRecord(row);
-    });
+    };
+    return tx === undefined ? this.db.transaction(work) : work(tx);
   }
 
   async get(tenantId: string, id: string, filter: RecordTypeFilter = {}): Promise<PhiRecord | undefined> {

@@ -51,7 +51,8 @@ export async function requestTenantShred(
 
 /**
  * Cancels the tenant's pending shred request and records `tenant.shred_cancelled`. Throws
- * `shred_request_not_found` when nothing is pending or the job has already started it.
+ * `shred_request_not_found` when nothing is pending and `shred_request_started` when the job has
+ * already started it.
  */
 export async function cancelTenantShred(
   store: PhiStore,

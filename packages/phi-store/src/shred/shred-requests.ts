@@ -144,8 +144,8 @@ export class ShredRequestStore {
   }
 
   /**
-   * Cancels the tenant's pending request unless the job has started it. Throws
-   * `shred_request_not_found` when there is nothing left to cancel, naming the reason.
+   * Cancels the tenant's pending request. Throws `shred_request_not_found` when there is none and
+   * `shred_request_started` when the job has already started it.
    */
   async cancel(tenantId: string, cancelledBy: string, at: Date, tx?: Queryable): Promise<StoredShredRequest> {
     const q = tx ?? this.db;
@@ -164,11 +164,12 @@ export class ShredRequestStore {
       [tenantId],
     );
     const pending = pendingRows[0];
+    if (pending === undefined) {
+      throw new PhiStoreError('shred_request_not_found', `tenant ${tenantId} has no pending erasure request`);
+    }
     throw new PhiStoreError(
-      'shred_request_not_found',
-      pending === undefined
-        ? `tenant ${tenantId} has no pending erasure request`
-        : `the erasure of tenant ${tenantId} started at ${pending.started_at?.toISOString()} and can no longer be cancelled`,
+      'shred_request_started',
+      `the erasure of tenant ${tenantId} started at ${pending.started_at?.toISOString()} and can no longer be cancelled`,
     );
   }
 
