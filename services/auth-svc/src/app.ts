@@ -11,16 +11,21 @@ import { AccountRepository } from './accounts/account-repository.js';
 import { AccountService, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './accounts/account-service.js';
 import { MeCache } from './accounts/me-cache.js';
 import { type MediaDependencies, registerMediaRoutes } from './media/media-routes.js';
+import { openKeyHierarchy, type PhiSettings, registerPhiFeatures } from './phi/phi-setup.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerJwksRoutes } from './routes/jwks-routes.js';
 import type { RateLimiter } from './security/rate-limiter.js';
 import { AccessTokenIssuer } from './tokens/access-tokens.js';
 import { RefreshTokenStore } from './tokens/refresh-tokens.js';
-import { SigningKeyStore } from './tokens/signing-keys.js';
 
 export interface AuthAppDependencies {
   db: Database;
+  /** ENCRYPTION_MASTER_KEY as 32 raw bytes. */
   masterKey: Buffer;
+  /** ENCRYPTION_MASTER_KEY_PREVIOUS: earlier master keys, still accepted for unwrapping during a rotation. */
+  previousMasterKeys?: readonly Buffer[];
+  /** PHI protection settings: erasure waiting period, shred job interval, clock. */
+  phi?: PhiSettings;
   rateLimiter: RateLimiter;
   issuer: string;
   accessTokenTtlSeconds: number;
@@ -36,10 +41,18 @@ export interface AuthAppDependencies {
   media?: Omit<MediaDependencies, 'db'>;
 }
 
-/** Builds auth-svc: accounts, tokens and the JWKS. */
+/** Builds auth-svc: accounts, tokens and the JWKS, profiles, PHI records, the audit trail and GDPR routes. */
 export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceApp> {
-  const signingKeys = new SigningKeyStore(deps.db, deps.masterKey);
-  await signingKeys.initialize();
+  let log: ServiceApp['log'] | undefined;
+  const { signingKeys, phi } = await openKeyHierarchy({
+    ...deps,
+    clock: deps.phi?.clock,
+    onBackgroundError: (error) =>
+      log?.error(
+        { error: error instanceof Error ? error.message : String(error) },
+        'PHI background task failed',
+      ),
+  });
 
   const media = deps.media;
   const app = await createServiceApp({
@@ -56,6 +69,7 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
     },
     verifyAccessToken: createAccessTokenVerifier({ keys: signingKeys.keyLookup, issuer: deps.issuer }),
   });
+  log = app.log;
 
   const repository = new AccountRepository(deps.db);
   const refreshTokens = new RefreshTokenStore(deps.db, deps.refreshTokenTtlSeconds);
@@ -70,7 +84,9 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
   );
 
   registerJwksRoutes(app, signingKeys);
-  registerAuthRoutes(app, { accounts, repository, meCache: new MeCache() });
+  const meCache = new MeCache();
+  registerAuthRoutes(app, { accounts, repository, meCache });
   if (media !== undefined) registerMediaRoutes(app, { db: deps.db, ...media });
+  registerPhiFeatures(app, { phi, accounts: repository, meCache, settings: deps.phi });
   return app;
 }

@@ -1,47 +1,71 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHmac } from 'node:crypto';
+import type { MasterKeyring } from '@skillancer/phi-crypto';
+import { unwrapSigningKeySeed, type WrappedSigningKey, wrapSigningKeySeed } from '@skillancer/phi-store';
+import { type CryptoKey, exportJWK, importJWK, type JWK } from 'jose';
 
-const SEAL_VERSION = 'v1';
+const ALGORITHM = 'EdDSA';
 
-/** A key-encryption key derived from the master key for one purpose, so no two uses share a key. */
-function purposeKey(masterKey: Buffer, purpose: string): Buffer {
-  return createHmac('sha256', masterKey).update(`skillancer/${purpose}`).digest();
+/**
+ * Wraps an Ed25519 private key under the current master key of the keyring. Only the 32-byte seed
+ * (the JWK `d` member) is wrapped; the public half is stored in the clear beside it.
+ */
+export async function sealSigningKey(
+  masterKeys: MasterKeyring,
+  kid: string,
+  privateKey: CryptoKey,
+): Promise<WrappedSigningKey> {
+  const seed = Buffer.from((await exportJWK(privateKey)).d ?? '', 'base64url');
+  try {
+    return wrapSigningKeySeed(masterKeys, kid, seed);
+  } finally {
+    seed.fill(0);
+  }
 }
 
 /**
- * Encrypts key material (such as a token signing key) under the master key with AES-256-GCM,
- * bound to `binding` as associated data so a sealed key cannot be swapped between rows.
- * Format: `v1.<nonce>.<ciphertext>.<tag>` in base64url.
+ * Unwraps a private key with whichever configured master key wrapped it (current or previous).
+ * Throws `signing_key_unreadable` (PhiStoreError) naming the variables to check.
  */
-export function sealKeyMaterial(
-  masterKey: Buffer,
-  purpose: string,
-  binding: string,
-  plaintext: Buffer,
-): string {
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', purposeKey(masterKey, purpose), nonce, { authTagLength: 16 });
-  cipher.setAAD(Buffer.from(binding, 'utf8'));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return [SEAL_VERSION, nonce, ciphertext, cipher.getAuthTag()]
-    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
-    .join('.');
+export async function openSigningKey(
+  masterKeys: MasterKeyring,
+  kid: string,
+  publicJwk: JWK,
+  wrapped: WrappedSigningKey,
+): Promise<CryptoKey> {
+  const seed = unwrapSigningKeySeed(masterKeys, kid, wrapped);
+  try {
+    const jwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: publicJwk.x, d: seed.toString('base64url') };
+    return (await importJWK(jwk, ALGORITHM)) as CryptoKey;
+  } finally {
+    seed.fill(0);
+  }
 }
 
-/** Reverses `sealKeyMaterial`; throws when the master key, purpose or binding differ. */
-export function openKeyMaterial(masterKey: Buffer, purpose: string, binding: string, sealed: string): Buffer {
+const LEGACY_SEAL_VERSION = 'v1';
+const LEGACY_PURPOSE = 'jwt-signing-key';
+
+/**
+ * Opens a private key in the earlier format (`v1.<nonce>.<ciphertext>.<tag>`: AES-256-GCM under
+ * HMAC-SHA256(raw master key, "skillancer/jwt-signing-key"), the key id as associated data), which
+ * returns PKCS#8 PEM text. Returns undefined when `masterKey` is not the key that sealed it.
+ */
+export function openLegacySealedKey(masterKey: Buffer, kid: string, sealed: string): Buffer | undefined {
   const [version, nonce, ciphertext, tag, ...rest] = sealed.split('.');
-  if (version !== SEAL_VERSION || !nonce || ciphertext === undefined || !tag || rest.length > 0) {
-    throw new Error(`Sealed key material has an unknown format (expected ${SEAL_VERSION})`);
+  if (version !== LEGACY_SEAL_VERSION || !nonce || ciphertext === undefined || !tag || rest.length > 0) {
+    return undefined;
   }
-  const decipher = createDecipheriv(
-    'aes-256-gcm',
-    purposeKey(masterKey, purpose),
-    Buffer.from(nonce, 'base64url'),
-    {
+  const key = createHmac('sha256', masterKey).update(`skillancer/${LEGACY_PURPOSE}`).digest();
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64url'), {
       authTagLength: 16,
-    },
-  );
-  decipher.setAAD(Buffer.from(binding, 'utf8'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+    });
+    decipher.setAAD(Buffer.from(kid, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+  } catch {
+    // A wrong key fails GCM authentication; the caller tries the next configured key.
+    return undefined;
+  } finally {
+    key.fill(0);
+  }
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@skillancer/database';
+import type { MasterKeyring } from '@skillancer/phi-crypto';
 import { ACCESS_TOKEN_ALGORITHM } from '@skillancer/service-kit';
 import {
   type CryptoKey,
   exportJWK,
-  exportPKCS8,
   generateKeyPair,
   importJWK,
   importPKCS8,
@@ -12,12 +12,13 @@ import {
   type JWTVerifyGetKey,
   errors as joseErrors,
 } from 'jose';
-import { openKeyMaterial, sealKeyMaterial } from './key-sealing.js';
+import { openLegacySealedKey, openSigningKey, sealSigningKey } from './key-sealing.js';
 
 type SigningKeyRow = {
   kid: string;
   public_jwk: JWK | string;
   private_key_ciphertext: string;
+  master_key_id: string | null;
   created_at: Date;
   retired_at: Date | null;
 };
@@ -29,26 +30,68 @@ interface LoadedKey {
   retiredAt: Date | null;
 }
 
-const PURPOSE = 'jwt-signing-key';
 /** Minimum time between two database reloads triggered by unknown key ids, so forged kids cannot flood the database. */
 const RELOAD_COOLDOWN_MS = 5_000;
 
 /**
- * The Ed25519 keys that sign access tokens. They live in the database with the private part sealed
- * by the master key, so every replica and every restart signs and verifies with the same keys.
+ * The Ed25519 keys that sign access tokens. They live in the database with the private part
+ * wrapped by the master keyring, which records the wrapping master key's id. So every replica and
+ * every restart signs and verifies with the same keys, and `skillancer keys rotate-master`
+ * rewraps them together with the tenant keys.
  */
 export class SigningKeyStore {
   private keys = new Map<string, LoadedKey>();
   private current: { kid: string; privateKey: CryptoKey } | undefined;
   private lastReload = 0;
 
+  /**
+   * @param legacyMasterKeys raw master keys (current first) that may have sealed keys in the
+   *   earlier format; `convertLegacyKeys` tries them in order.
+   */
   constructor(
     private readonly db: Database,
-    private readonly masterKey: Buffer,
+    private readonly masterKeys: MasterKeyring,
+    private readonly legacyMasterKeys: readonly Buffer[] = [],
   ) {}
+
+  /**
+   * Rewraps keys still sealed in the earlier format. A key that none of the configured master
+   * keys opens stops the start with an error, before anything is written.
+   */
+  async convertLegacyKeys(): Promise<number> {
+    const { rows } = await this.db.query<SigningKeyRow>(
+      'SELECT kid, public_jwk, private_key_ciphertext, master_key_id, created_at, retired_at FROM signing_keys WHERE master_key_id IS NULL',
+    );
+    const converted: Array<{ kid: string; wrappedKey: string; masterKeyId: string }> = [];
+    for (const row of rows) {
+      const pkcs8 = this.legacyMasterKeys
+        .map((key) => openLegacySealedKey(key, row.kid, row.private_key_ciphertext))
+        .find((opened) => opened !== undefined);
+      if (pkcs8 === undefined) {
+        throw new Error(
+          `The token signing key ${row.kid} cannot be decrypted with ENCRYPTION_MASTER_KEY or any key in ` +
+            'ENCRYPTION_MASTER_KEY_PREVIOUS: the configured key differs from the one the data was written with; ' +
+            'restore the right key',
+        );
+      }
+      const privateKey = await importPKCS8(pkcs8.toString('utf8'), ACCESS_TOKEN_ALGORITHM, {
+        extractable: true,
+      });
+      pkcs8.fill(0);
+      converted.push({ kid: row.kid, ...(await sealSigningKey(this.masterKeys, row.kid, privateKey)) });
+    }
+    for (const key of converted) {
+      await this.db.query(
+        'UPDATE signing_keys SET private_key_ciphertext = $2, master_key_id = $3 WHERE kid = $1 AND master_key_id IS NULL',
+        [key.kid, key.wrappedKey, key.masterKeyId],
+      );
+    }
+    return converted.length;
+  }
 
   /** Loads the keys, creating the first one when the database has none. */
   async initialize(): Promise<void> {
+    await this.convertLegacyKeys();
     await this.reload();
     if (!this.current) {
       await this.createKey();
@@ -64,15 +107,11 @@ export class SigningKeyStore {
     });
     const kid = randomUUID();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' };
-    const sealed = sealKeyMaterial(
-      this.masterKey,
-      PURPOSE,
-      kid,
-      Buffer.from(await exportPKCS8(privateKey), 'utf8'),
-    );
+    const wrapped = await sealSigningKey(this.masterKeys, kid, privateKey);
     await this.db.query(
-      'INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_ciphertext) VALUES ($1, $2, $3, $4)',
-      [kid, ACCESS_TOKEN_ALGORITHM, JSON.stringify(publicJwk), sealed],
+      `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_ciphertext, master_key_id)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [kid, ACCESS_TOKEN_ALGORITHM, JSON.stringify(publicJwk), wrapped.wrappedKey, wrapped.masterKeyId],
     );
     return kid;
   }
@@ -80,7 +119,7 @@ export class SigningKeyStore {
   async reload(): Promise<void> {
     this.lastReload = Date.now();
     const { rows } = await this.db.query<SigningKeyRow>(
-      'SELECT kid, public_jwk, private_key_ciphertext, created_at, retired_at FROM signing_keys ORDER BY created_at DESC',
+      'SELECT kid, public_jwk, private_key_ciphertext, master_key_id, created_at, retired_at FROM signing_keys ORDER BY created_at DESC',
     );
     const keys = new Map<string, LoadedKey>();
     for (const row of rows) {
@@ -91,22 +130,16 @@ export class SigningKeyStore {
     }
     const newestActive = rows.find((row) => row.retired_at === null);
     if (newestActive && this.current?.kid !== newestActive.kid) {
-      let pkcs8: Buffer;
-      try {
-        pkcs8 = openKeyMaterial(
-          this.masterKey,
-          PURPOSE,
-          newestActive.kid,
-          newestActive.private_key_ciphertext,
-        );
-      } catch (error) {
+      const loaded = keys.get(newestActive.kid);
+      if (newestActive.master_key_id === null || loaded === undefined) {
         throw new Error(
-          'The token signing key cannot be decrypted with this ENCRYPTION_MASTER_KEY: the key differs from the one the data was written with; restore the right key (or list it in ENCRYPTION_MASTER_KEY_PREVIOUS during a rotation)',
-          { cause: error },
+          `The token signing key ${newestActive.kid} is still in the earlier sealed format; restart auth-svc so that it is converted`,
         );
       }
-      const privateKey = await importPKCS8(pkcs8.toString('utf8'), ACCESS_TOKEN_ALGORITHM);
-      pkcs8.fill(0);
+      const privateKey = await openSigningKey(this.masterKeys, newestActive.kid, loaded.publicJwk, {
+        wrappedKey: newestActive.private_key_ciphertext,
+        masterKeyId: newestActive.master_key_id,
+      });
       this.current = { kid: newestActive.kid, privateKey };
     }
     this.keys = keys;

@@ -1,0 +1,105 @@
+import { forEachEngine } from '@skillancer/testing/database';
+import { describe, expect, it } from 'vitest';
+import { buildPhiApp, memberOf, PATIENT } from './phi-fixtures.js';
+import { registerUser } from './support.js';
+
+forEachEngine('auth-svc access log', (getDb) => {
+  describe('GET /hipaa/phi/access-log', () => {
+    it('pages the tenant’s events newest first and verifies the chain', async () => {
+      const app = await buildPhiApp(getDb());
+      const owner = await registerUser(app);
+      const created = await app.inject({
+        method: 'POST',
+        url: '/hipaa/phi/records',
+        headers: owner.auth,
+        payload: { fields: { ssn: PATIENT.ssn } },
+      });
+      const id = created.json().id as string;
+      await app.inject({ method: 'GET', url: `/hipaa/phi/records/${id}`, headers: owner.auth });
+      await app.inject({
+        method: 'POST',
+        url: `/hipaa/phi/records/${id}/reveal`,
+        headers: owner.auth,
+        payload: { purpose: 'payment' },
+      });
+
+      const first = await app.inject({
+        method: 'GET',
+        url: '/hipaa/phi/access-log?limit=2',
+        headers: owner.auth,
+      });
+      const second = await app.inject({
+        method: 'GET',
+        url: `/hipaa/phi/access-log?limit=50&before=${first.json().nextBefore}`,
+        headers: owner.auth,
+      });
+      const page1 = first.json().events as Array<{ sequence: number; action: string; purpose: string }>;
+      const page2 = second.json().events as Array<{ sequence: number; action: string }>;
+
+      expect(first.statusCode).toBe(200);
+      expect(first.json().verified).toBe(true);
+      expect(page1.map((e) => e.action)).toEqual(['phi.reveal', 'phi.decrypt']);
+      expect(page1[0]?.purpose).toBe('payment');
+      expect(page2.map((e) => e.action)).toContain('phi.encrypt');
+      expect(Math.max(...page2.map((e) => e.sequence))).toBe((page1[1]?.sequence ?? 0) - 1);
+      expect(second.json().nextBefore).toBeNull();
+    });
+
+    it('is for tenant admins only', async () => {
+      const db = getDb();
+      const app = await buildPhiApp(db);
+      const owner = await registerUser(app);
+      const member = await memberOf(app, db, owner.tenantId);
+      const response = await app.inject({
+        method: 'GET',
+        url: '/hipaa/phi/access-log',
+        headers: member.auth,
+      });
+
+      expect(response.statusCode).toBe(403);
+    });
+
+    it('shows only the caller’s tenant', async () => {
+      const app = await buildPhiApp(getDb());
+      const owner = await registerUser(app);
+      const other = await registerUser(app);
+      await app.inject({
+        method: 'POST',
+        url: '/hipaa/phi/records',
+        headers: owner.auth,
+        payload: { fields: { name: PATIENT.name } },
+      });
+      const response = await app.inject({ method: 'GET', url: '/hipaa/phi/access-log', headers: other.auth });
+
+      expect(response.json().events).toEqual([]);
+      expect(response.json().verified).toBe(true);
+    });
+
+    it('reports a tampered chain', async () => {
+      const db = getDb();
+      const app = await buildPhiApp(db);
+      const owner = await registerUser(app);
+      for (const name of ['Jane Doe', 'John Roe']) {
+        await app.inject({
+          method: 'POST',
+          url: '/hipaa/phi/records',
+          headers: owner.auth,
+          payload: { fields: { name } },
+        });
+      }
+      await db.query('ALTER TABLE phi_audit_events DISABLE TRIGGER phi_audit_events_append_only');
+      try {
+        await db.query(
+          "UPDATE phi_audit_events SET actor_id = 'someone-else' WHERE tenant_id = $1 AND action = 'phi.encrypt'",
+          [owner.tenantId],
+        );
+      } finally {
+        await db.query('ALTER TABLE phi_audit_events ENABLE TRIGGER phi_audit_events_append_only');
+      }
+      const response = await app.inject({ method: 'GET', url: '/hipaa/phi/access-log', headers: owner.auth });
+
+      expect(response.json().verified).toBe(false);
+      expect(response.json().verification.reason).toBe('hash_mismatch');
+    });
+  });
+});
