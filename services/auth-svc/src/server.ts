@@ -6,6 +6,9 @@ import { buildAuthApp } from './app.js';
 import { createUploadsStore } from './media/uploads-store.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './security/rate-limiter.js';
 
+/** How often each replica looks for due tenant erasures; the job lock lets one replica run them at a time. */
+const SHRED_JOB_INTERVAL_MS = 5 * 60_000;
+
 export interface AuthServiceContext {
   config: PlatformConfig;
   db: Database;
@@ -42,6 +45,8 @@ export async function createAuthService(
   const app = await buildAuthApp({
     db: context.db,
     masterKey: context.masterKey,
+    previousMasterKeys: config.encryption.previousMasterKeysHex.map((hex) => Buffer.from(hex, 'hex')),
+    phi: { tenantShredDelayHours: config.tenantShredDelayHours, shredJobIntervalMs: SHRED_JOB_INTERVAL_MS },
     rateLimiter,
     issuer: config.auth.issuer,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
