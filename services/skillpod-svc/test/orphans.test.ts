@@ -1,21 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { forEachEngine } from '@skillancer/testing/database';
+import { createTestDatabase, type TestDatabase } from '@skillancer/testing/database';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_LABEL_KEY, type PodLifecycleSettings } from '../src/pods/lifecycle.js';
 import { insertPodRow, readPodRow } from './pod-rows.js';
 import { PROVIDER_KINDS, type ProviderUnderTest, startProvider } from './providers.js';
 import { buildTestApp, startIdentity, type TestApp, type TestIdentity, type TestUser } from './support.js';
 
-forEachEngine('pod reconciler volume sweep', (getDb) => {
+// The sweep runs the same SQL on both engines, and the crash-safety tests cover the reconciler on
+// PostgreSQL too, so these cases run on PGlite only to keep the suite short.
+describe('pod reconciler volume sweep', () => {
+  let db: TestDatabase;
   let identity: TestIdentity;
   let user: TestUser;
+  const getDb = () => db;
 
   beforeAll(async () => {
-    identity = await startIdentity(getDb());
+    db = await createTestDatabase('pglite');
+    identity = await startIdentity(db);
     user = await identity.register();
   });
   afterAll(async () => {
     await identity?.close();
+    await db?.close();
   });
   beforeEach(async () => {
     await getDb().query('DELETE FROM pods');

@@ -162,6 +162,21 @@ forEachEngine('pod requests', (getDb) => {
     });
   });
 
+  describe('documentation', () => {
+    it('lists the pod routes in the OpenAPI document', async () => {
+      const response = await test.app.inject({ method: 'GET', url: '/docs/json' });
+
+      expect(response.statusCode).toBe(200);
+      const paths = response.json().paths;
+      expect(Object.keys(paths)).toEqual(
+        expect.arrayContaining(['/pods', '/pods/{podId}', '/pods/{podId}/action']),
+      );
+      expect(paths['/pods'].post.parameters).toEqual(
+        expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'idempotency-key' })]),
+      );
+    });
+  });
+
   describe('listing', () => {
     it('pages through pods newest first', async () => {
       const carol = await identity.register();

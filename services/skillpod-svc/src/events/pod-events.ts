@@ -25,6 +25,9 @@ export interface PodEvent {
 /**
  * Receives pod lifecycle events. The service calls `record` after the state change is committed; a
  * rejected promise is logged and does not undo the change.
+ *
+ * NOTE: a crash between the commit and `record` loses the event; a complete audit trail needs the
+ * event written in the same transaction as the state change (an outbox).
  */
 export interface PodEventSink {
   record(event: PodEvent): Promise<void>;

@@ -24,6 +24,15 @@ export class OrphanStore {
     return rows[0]?.now ?? new Date();
   }
 
+  /** Returns the ids of the volumes currently recorded as orphans. */
+  async listIds(): Promise<Set<string>> {
+    const { rows } = await this.#db.query<{ volume_id: string }>(
+      'SELECT volume_id FROM pod_orphan_volumes WHERE provider = $1',
+      [this.#provider],
+    );
+    return new Set(rows.map((row) => row.volume_id));
+  }
+
   /** Records that the volume was seen as an orphan now. */
   async sight(volumeId: string, podLabel: string | null): Promise<OrphanSighting> {
     const { rows } = await this.#db.query<{ first_seen_at: Date; last_seen_at: Date }>(

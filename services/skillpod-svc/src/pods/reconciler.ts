@@ -89,6 +89,11 @@ export class Reconciler {
       void this.runOnce()
         .catch((error: unknown) => {
           this.#deps.metrics.reconcilerRuns.inc({ outcome: 'error' });
+          if (this.#stopped) {
+            // Halting aborts the sweep's provider calls, so an error now is the expected end of the run.
+            this.#deps.logger.debug({ err: error }, 'pod reconciler run ended by shutdown');
+            return;
+          }
           this.#deps.logger.error(
             { err: error },
             'pod reconciler run failed; it runs again at the next interval',

@@ -63,6 +63,7 @@ export async function sweepVolumes(
   // Pods are read before the volumes, so a pod created after this read is looked up on its own below
   // and a volume is never taken for an orphan only because its pod is newer than the snapshot.
   const sweepStartedAt = await orphans.now();
+  const knownOrphans = await orphans.listIds();
   const snapshot = new Map((await repository.listLive()).map((pod) => [pod.id, pod]));
   const volumes = await provider.list(options.managedLabels, { signal });
   report.volumesSeen = volumes.length;
@@ -74,7 +75,7 @@ export async function sweepVolumes(
     const podLabel = volume.labels[provider.podLabelKey] ?? null;
     const pod = await podOf(repository, snapshot, podLabel);
     if (pod !== null && pod.state !== 'deleted' && (pod.volumeId === null || pod.volumeId === volume.id)) {
-      await orphans.forget(volume.id);
+      if (knownOrphans.has(volume.id)) await orphans.forget(volume.id);
       await reconcileOwnedVolume(deps, pod, volume, report);
       continue;
     }
@@ -133,13 +134,13 @@ async function reconcileOwnedVolume(
     return;
   }
 
+  if (pod.state !== 'ready' && pod.state !== 'stopped') return;
   const attached = volume.serverId !== null;
   let state = pod.state;
   if (pod.state === 'ready' && !attached) state = 'stopped';
   if (pod.state === 'stopped' && attached) state = 'ready';
-  const sizeChanged = volume.sizeGb !== pod.sizeGb;
-  if (state === pod.state && !sizeChanged) return;
-  if (pod.state !== 'ready' && pod.state !== 'stopped') return;
+  const changed = state !== pod.state || volume.sizeGb !== pod.sizeGb || volume.serverId !== pod.serverId;
+  if (!changed) return;
 
   const facts = {
     serverId: volume.serverId,
@@ -157,8 +158,10 @@ async function reconcileOwnedVolume(
         to: state,
         sizeGb: volume.sizeGb,
         recordedSizeGb: pod.sizeGb,
+        serverId: volume.serverId,
+        recordedServerId: pod.serverId,
       },
-      'pod state did not match its volume; corrected it to what the provider shows',
+      'pod did not match its volume; corrected it to what the provider shows',
     );
   }
 }

@@ -30,7 +30,14 @@ export function registerPodRoutes(app: ServiceApp, deps: { pods: PodService }): 
           'Answers 202 at once with the pod in `provisioning`; poll GET /pods/{podId} until it is `ready` or `failed`. ' +
           'The Idempotency-Key header is required: a retry with the same key returns the same pod (200) and creates nothing.',
         security: [{ bearerAuth: [] }],
-        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        headers: z.object({
+          'idempotency-key': z
+            .string()
+            .optional()
+            .describe(
+              'Required: a new value (such as a UUID) per pod; repeat it only to retry the same request',
+            ),
+        }),
         body: z
           .strictObject({
             name: z.string().trim().min(1).max(64).optional(),
