@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { badRequest, principalOf, requirePermission, type ServiceApp } from '@skillancer/service-kit';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -270,7 +270,10 @@ export function addRecordingRoutes(app: ServiceApp, deps: { recordings: Recordin
         const index = parseChunkIndex(request.params.index);
         const sha256 = parseContentSha256(request.headers['x-content-sha256']);
         checkDeclaredLength(request.headers['content-length']);
-        const body = (request.body as Readable | undefined) ?? emptyBody();
+        // The body is not destroyed when the upload stops early (too large, wrong digest), so the
+        // error response still reaches the client; Node discards the unread rest of the request.
+        const body =
+          request.body instanceof Readable ? request.body.iterator({ destroyOnReturn: false }) : emptyBody();
         const result = await recordings.uploadChunk(
           principal,
           request.params.recordingId,
