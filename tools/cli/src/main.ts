@@ -4,6 +4,7 @@ import { migrateDatabase } from './commands/db.js';
 import { registerDoctorCommand } from './commands/doctor/register.js';
 import { startPlatform } from './commands/start.js';
 import { registerStorageCommands } from './commands/storage/register.js';
+import { registerVolumeCommands } from './commands/volumes/register.js';
 import { CliError, type CliIo, CommandFailed, processIo } from './runtime/io.js';
 import { SERVICE_NAMES, type ServiceName } from './runtime/services.js';
 
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo = processIo(), state: ProgramState = { ex
 
   registerDoctorCommand(program, { io, state });
   registerStorageCommands(program, { io, state });
+  registerVolumeCommands(program, { io, state });
 
   // Subcommands inherit the program's output and error handling.
   for (const command of program.commands) inheritSettings(program, command);

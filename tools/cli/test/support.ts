@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Database, migrate, openDatabase } from '@skillancer/database';
+import type { PlatformConfig } from '@skillancer/config';
+import { type Database, openDatabase, openPglite, type Queryable } from '@skillancer/database';
+import { pgliteSnapshot } from '@skillancer/testing/database';
 import { main } from '../src/main.js';
 
 export interface CliRun {
@@ -12,12 +14,18 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process with exactly `env` (nothing inherited from the test process). */
-export async function runCli(argv: readonly string[], env: Record<string, string>): Promise<CliRun> {
+export async function runCli(
+  argv: readonly string[],
+  env: Record<string, string>,
+  options: { database?: Database } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  const { database } = options;
   const code = await main(argv, {
     env,
     cwd: tmpdir(),
+    ...(database === undefined ? {} : { openDatabase: async (_config: PlatformConfig) => lend(database) }),
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
@@ -44,14 +52,28 @@ export interface DataDir {
 
 export async function createDataDir(options: { migrated?: boolean } = {}): Promise<DataDir> {
   const dir = await mkdtemp(path.join(tmpdir(), 'skillancer-cli-'));
-  const open = () => openDatabase({ dataDir: path.join(dir, 'db') });
-  const db = await open();
-  try {
-    if (options.migrated ?? true) await migrate(db);
-  } finally {
-    await db.close();
-  }
-  return { path: dir, open, remove: () => rm(dir, { recursive: true, force: true }) };
+  const dataDir = path.join(dir, 'db');
+  // Starting from a snapshot skips initdb, which takes seconds.
+  const snapshot = await pgliteSnapshot((options.migrated ?? true) ? 'migrated' : 'empty');
+  await (await openPglite({ dataDir, loadDataDir: snapshot })).close();
+  return {
+    path: dir,
+    open: () => openDatabase({ dataDir }),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Wraps a test's database so that a command can use and "close" it while the test keeps it open. */
+export function lend(db: Database): Database {
+  return {
+    engine: db.engine,
+    query: (sql, params) => db.query(sql, params),
+    transaction: <T>(work: (tx: Queryable) => Promise<T>, options?: Parameters<Database['transaction']>[1]) =>
+      db.transaction(work, options),
+    tryWithAdvisoryLock: (lockName, work) => db.tryWithAdvisoryLock(lockName, work),
+    ping: () => db.ping(),
+    close: async () => undefined,
+  };
 }
 
 /** Runs `work` on the embedded database of `dataDir` and closes it again. */

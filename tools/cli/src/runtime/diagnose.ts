@@ -1,6 +1,7 @@
 import { isDatabaseError } from '@skillancer/database';
 import { isHetznerError } from '@skillancer/hetzner-cloud';
 import { isObjectStorageError } from '@skillancer/object-storage';
+import { isVolumeError } from '@skillancer/volumes';
 
 /** A failure in the operator's words and the fix for it. */
 export interface Diagnosis {
@@ -90,7 +91,9 @@ export function diagnoseStorage(error: unknown, where: { endpoint: string; bucke
 }
 
 /** Translates a Hetzner Cloud API failure into the troubleshooting wording. */
-export function diagnoseHetzner(error: unknown, apiUrl: string): Diagnosis {
+export function diagnoseHetzner(failure: unknown, apiUrl: string): Diagnosis {
+  // The volume provider wraps client errors in a VolumeError; the client error carries the API code.
+  const error = isVolumeError(failure) && isHetznerError(failure.cause) ? failure.cause : failure;
   const reason = error instanceof Error ? error.message : String(error);
   if (isHetznerError(error, 'unauthorized')) {
     return {

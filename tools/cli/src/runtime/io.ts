@@ -1,4 +1,5 @@
-import type { Environment } from '@skillancer/config';
+import type { Environment, PlatformConfig } from '@skillancer/config';
+import type { Database } from '@skillancer/database';
 
 /** A text destination of a command: `process.stdout`, `process.stderr`, or a buffer in tests. */
 export interface TextSink {
@@ -12,6 +13,11 @@ export interface CliIo {
   cwd: string;
   stdout: TextSink;
   stderr: TextSink;
+  /**
+   * Opens the database of the operations commands (keys, audit, volumes) in place of DATABASE_URL or
+   * the embedded PGlite, so tests can hand in one that is already open. The doctor ignores it.
+   */
+  openDatabase?: (config: PlatformConfig) => Promise<Database>;
 }
 
 export function processIo(): CliIo {
@@ -24,8 +30,8 @@ export class CliError extends Error {
 }
 
 /**
- * The outcome of a command that ran to the end but found problems, such as a failed doctor check
- * or a broken audit chain. Its report is already printed, so only the exit code remains.
+ * A failure found by a command that could run, such as an unreachable source bucket or a broken
+ * audit chain: printed as one line on stderr, with exit code 1 unless another is given.
  */
 export class CommandFailed extends Error {
   override readonly name = 'CommandFailed';

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { PlatformConfig } from '@skillancer/config';
 import { type Database, listMigrations, openDatabase, type Queryable } from '@skillancer/database';
-import { CliError } from './io.js';
+import { CliError, type CliIo } from './io.js';
 
 /** The state of the database schema against the migration files of this release. */
 export interface SchemaStatus {
@@ -64,13 +64,17 @@ export function openConfiguredDatabase(config: PlatformConfig): Promise<Database
  * Unlike `skillancer start` it applies no migrations, so a key or audit command never changes the
  * schema by surprise; it names the command that does.
  */
-export async function openOperationsDatabase(config: PlatformConfig): Promise<Database> {
+export async function openOperationsDatabase(config: PlatformConfig, io: CliIo): Promise<Database> {
+  if (io.openDatabase !== undefined) return checkedSchema(await io.openDatabase(config));
   if (!config.database.url && !(await embeddedDatabaseExists(config))) {
     throw new CliError(
       `no database found: DATABASE_URL is not set and the embedded database ${config.database.pgliteDataDir} does not exist; set DATABASE_URL or DATA_DIR`,
     );
   }
-  const db = await openConfiguredDatabase(config);
+  return checkedSchema(await openConfiguredDatabase(config));
+}
+
+async function checkedSchema(db: Database): Promise<Database> {
   try {
     const status = await readSchemaStatus(db);
     if (status.changed.length > 0) {

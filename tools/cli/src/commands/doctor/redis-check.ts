@@ -21,14 +21,19 @@ export async function checkRedis(context: DoctorContext): Promise<CheckResult | 
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  // Connection errors also surface as rejected commands; this listener keeps them from being unhandled.
-  redis.on('error', () => undefined);
+  // Without reconnects, connect() rejects with a bare "Connection is closed"; the socket error
+  // that caused it arrives here first.
+  let socketError: unknown;
+  redis.on('error', (error: unknown) => {
+    socketError ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
     return ok('redis', `reachable at ${address}`);
   } catch (error) {
-    const reason = describeNetworkFailure(error) ?? (error instanceof Error ? error.message : String(error));
+    const cause = socketError ?? error;
+    const reason = describeNetworkFailure(cause) ?? (cause instanceof Error ? cause.message : String(cause));
     const auth = /NOAUTH|WRONGPASS|invalid password/i.test(reason);
     return failed(
       'redis',
