@@ -74,6 +74,9 @@ export function createS3Client(config: S3ConnectionConfig, options: { presigning
     requestChecksumCalculation: checksumSetting,
     responseChecksumValidation: checksumSetting,
     maxAttempts: config.maxAttempts ?? 3,
+    // The driver sends bodies of at most one part, kept in memory for retries. Waiting for
+    // "100 Continue" before each part costs a round trip per part and saves little when a part is rejected.
+    expectContinueHeader: false,
     requestHandler: {
       connectionTimeout: config.connectionTimeoutMs ?? 5000,
       socketTimeout: config.socketTimeoutMs ?? 60_000,

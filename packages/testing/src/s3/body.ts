@@ -98,7 +98,7 @@ export async function receiveBody(
             callback();
           },
         })
-      : createWriteStream(destination.file);
+      : createWriteStream(destination.file, { highWaterMark: 1024 * 1024 });
   try {
     if (decoder === undefined) {
       await pipeline(request, meter, sink);
