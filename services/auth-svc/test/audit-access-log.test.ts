@@ -1,12 +1,23 @@
+import type { ServiceApp } from '@skillancer/service-kit';
 import { forEachEngine } from '@skillancer/testing/database';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildPhiApp, memberOf, PATIENT } from './phi-fixtures.js';
 import { registerUser } from './support.js';
 
 forEachEngine('auth-svc access log', (getDb) => {
+  // Tests that need no special settings share one app per engine; each registers its own users.
+  let shared: Promise<ServiceApp> | undefined;
+  const sharedApp = () => {
+    shared ??= buildPhiApp(getDb());
+    return shared;
+  };
+  afterAll(async () => {
+    await (await shared)?.close();
+  });
+
   describe('GET /hipaa/phi/access-log', () => {
     it('pages the tenant’s events newest first and verifies the chain', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await app.inject({
         method: 'POST',
@@ -47,7 +58,7 @@ forEachEngine('auth-svc access log', (getDb) => {
 
     it('is for tenant admins only', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const member = await memberOf(app, db, owner.tenantId);
       const response = await app.inject({
@@ -60,7 +71,7 @@ forEachEngine('auth-svc access log', (getDb) => {
     });
 
     it('shows only the caller’s tenant', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const other = await registerUser(app);
       await app.inject({
@@ -77,7 +88,7 @@ forEachEngine('auth-svc access log', (getDb) => {
 
     it('reports a tampered chain', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       for (const name of ['Jane Doe', 'John Roe']) {
         await app.inject({

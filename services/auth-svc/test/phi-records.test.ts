@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceApp } from '@skillancer/service-kit';
 import { forEachEngine } from '@skillancer/testing/database';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildPhiApp,
   dumpTable,
@@ -29,10 +29,20 @@ async function createPatient(app: ServiceApp, auth: Auth, fields: Record<string,
 }
 
 forEachEngine('auth-svc PHI records', (getDb) => {
+  // Tests that need no special settings share one app per engine; each registers its own users.
+  let shared: Promise<ServiceApp> | undefined;
+  const sharedApp = () => {
+    shared ??= buildPhiApp(getDb());
+    return shared;
+  };
+  afterAll(async () => {
+    await (await shared)?.close();
+  });
+
   describe('create and read', () => {
     it('returns masked values and stores no plaintext', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       const read = await app.inject({
@@ -70,7 +80,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
       ['medicalRecordNumber', 'M1', 'invalid_medical_record_number'],
     ])('rejects an invalid %s naming the field', async (field, value, code) => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const before = await db.query<{ count: string }>('SELECT count(*) AS count FROM phi_records');
       const response = await app.inject({
@@ -89,7 +99,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
     });
 
     it('rejects unknown fields and the profile record type', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const unknown = await app.inject({
         method: 'POST',
@@ -112,7 +122,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
   describe('update and delete', () => {
     it('changes and removes fields', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth, { name: 'Jane Doe', email: 'jane@example.com' });
       const patched = await app.inject({
@@ -133,7 +143,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
     });
 
     it('deletes a record', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       const deleted = await app.inject({
@@ -155,7 +165,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
   describe('reveal', () => {
     it('returns plaintext for a stated purpose and audits it', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       const response = await app.inject({
@@ -176,7 +186,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
     });
 
     it('requires a purpose from the list', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       const missing = await app.inject({
@@ -198,7 +208,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
 
     it('denies members without phi:reveal and audits the attempt', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       const member = await memberOf(app, db, owner.tenantId);
@@ -226,7 +236,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
 
     it('returns no plaintext when the audit write fails', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       await db.query(`CREATE OR REPLACE FUNCTION test_reject_reveal_events() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -260,7 +270,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
 
   describe('search', () => {
     it('finds records by a normalized value in the body', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const created = await createPatient(app, owner.auth);
       await createPatient(app, owner.auth, { ssn: '123-45-6780', name: 'John Roe' });
@@ -291,7 +301,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
     });
 
     it('rejects an invalid search value', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const response = await app.inject({
         method: 'POST',
@@ -307,7 +317,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
 
   describe('tenant isolation', () => {
     it('answers 404 for another tenant’s record', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const stranger = await registerUser(app);
       const created = await createPatient(app, owner.auth);
@@ -350,7 +360,7 @@ forEachEngine('auth-svc PHI records', (getDb) => {
   describe('tokens', () => {
     it('tokenizes repeatably and detokenizes for a purpose', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const owner = await registerUser(app);
       const tokenize = (values: string[]) =>
         app.inject({

@@ -1,5 +1,6 @@
+import type { ServiceApp } from '@skillancer/service-kit';
 import { forEachEngine } from '@skillancer/testing/database';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildPhiApp, dumpTable, leakedFragments } from './phi-fixtures.js';
 import { registerUser } from './support.js';
 
@@ -12,9 +13,19 @@ const SENSITIVE = {
 const SENSITIVE_FRAGMENTS = ['12345678', '1975-11-30', 'Hauptstra', 'Berlin', '12345678901'];
 
 forEachEngine('auth-svc profiles', (getDb) => {
+  // Tests that need no special settings share one app per engine; each registers its own users.
+  let shared: Promise<ServiceApp> | undefined;
+  const sharedApp = () => {
+    shared ??= buildPhiApp(getDb());
+    return shared;
+  };
+  afterAll(async () => {
+    await (await shared)?.close();
+  });
+
   describe('GET /profile', () => {
     it('starts with the display name only', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const user = await registerUser(app, { displayName: 'Ada Lovelace' });
       const response = await app.inject({ method: 'GET', url: '/profile', headers: user.auth });
 
@@ -33,7 +44,7 @@ forEachEngine('auth-svc profiles', (getDb) => {
     });
 
     it('requires a token', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       expect((await app.inject({ method: 'GET', url: '/profile' })).statusCode).toBe(401);
     });
   });
@@ -41,7 +52,7 @@ forEachEngine('auth-svc profiles', (getDb) => {
   describe('PATCH /profile', () => {
     it('stores sensitive fields encrypted and shows them masked', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const user = await registerUser(app);
       const response = await app.inject({
         method: 'PATCH',
@@ -73,7 +84,7 @@ forEachEngine('auth-svc profiles', (getDb) => {
     });
 
     it('removes a field given as null and keeps the others', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const user = await registerUser(app);
       await app.inject({ method: 'PATCH', url: '/profile', headers: user.auth, payload: SENSITIVE });
       const response = await app.inject({
@@ -96,7 +107,7 @@ forEachEngine('auth-svc profiles', (getDb) => {
       ['dateOfBirth', '30.11.1975', 'invalid_date_of_birth'],
       ['taxId', 'A-1', 'invalid_tax_id'],
     ])('rejects an invalid %s naming the field', async (field, value, code) => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const user = await registerUser(app);
       const response = await app.inject({
         method: 'PATCH',
@@ -113,7 +124,7 @@ forEachEngine('auth-svc profiles', (getDb) => {
     });
 
     it('rejects an empty change', async () => {
-      const app = await buildPhiApp(getDb());
+      const app = await sharedApp();
       const user = await registerUser(app);
       const response = await app.inject({
         method: 'PATCH',
@@ -127,7 +138,7 @@ forEachEngine('auth-svc profiles', (getDb) => {
 
     it('keeps the profile record out of the records API', async () => {
       const db = getDb();
-      const app = await buildPhiApp(db);
+      const app = await sharedApp();
       const user = await registerUser(app);
       await app.inject({ method: 'PATCH', url: '/profile', headers: user.auth, payload: SENSITIVE });
       const { rows } = await db.query<{ phi_record_id: string }>(
