@@ -89,7 +89,11 @@ async function createStore(
   };
 }
 
-export async function startRecordingsHarness(db: Database, storeKind: StoreKind): Promise<RecordingsHarness> {
+export async function startRecordingsHarness(
+  db: Database,
+  storeKind: StoreKind,
+  options: { segmentSize?: number } = {},
+): Promise<RecordingsHarness> {
   // auth-svc checks the master key against the database and creates tenant keys too, so both
   // sides use the same key, as they do in one deployment.
   const auth = await buildAuthApp({
@@ -120,7 +124,11 @@ export async function startRecordingsHarness(db: Database, storeKind: StoreKind)
       store: storage.store,
       keys: phi.keys,
       audit: phi.audit,
-      settings: { defaultRetentionDays: RETENTION_DAYS, sweepIntervalMs: 0, segmentSize: SEGMENT_SIZE },
+      settings: {
+        defaultRetentionDays: RETENTION_DAYS,
+        sweepIntervalMs: 0,
+        segmentSize: options.segmentSize ?? SEGMENT_SIZE,
+      },
       clock: now,
     },
   });
