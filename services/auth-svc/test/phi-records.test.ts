@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
 import type { ServiceApp } from '@skillancer/service-kit';
 import { forEachEngine } from '@skillancer/testing/database';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,9 +11,32 @@ import {
   PATIENT,
   PATIENT_FRAGMENTS,
 } from './phi-fixtures.js';
-import { registerUser } from './support.js';
+import { registerUser, TEST_MASTER_KEY } from './support.js';
 
 type Auth = { authorization: string };
+
+/** Encrypts like the earlier service did (PBKDF2 per value), with Node's crypto directly. */
+function legacyCiphertext(tenantId: string, plaintext: string): string {
+  const salt = randomBytes(32);
+  const iv = randomBytes(16);
+  const key = pbkdf2Sync(
+    TEST_MASTER_KEY,
+    Buffer.concat([salt, Buffer.from(tenantId, 'utf8')]),
+    100_000,
+    32,
+    'sha256',
+  );
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const encryptedData = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return JSON.stringify({
+    encryptedData: encryptedData.toString('base64'),
+    encryptedKey: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    authTag: cipher.getAuthTag().toString('base64'),
+    algorithm: 'aes-256-gcm',
+    keyId: `tenant:${tenantId}`,
+  });
+}
 
 async function createPatient(app: ServiceApp, auth: Auth, fields: Record<string, string> = PATIENT) {
   const response = await app.inject({
@@ -265,6 +288,33 @@ forEachEngine('auth-svc PHI records', (getDb) => {
       expect(response.statusCode).toBe(503);
       expect(response.json().error.code).toBe('audit_unavailable');
       expect(leakedFragments(response.body)).toEqual([]);
+    });
+  });
+
+  describe('legacy values', () => {
+    it('reads a value written by the earlier service', async () => {
+      const db = getDb();
+      const app = await sharedApp();
+      const owner = await registerUser(app);
+      const id = randomUUID();
+      await db.query(
+        "INSERT INTO phi_records (id, tenant_id, record_type, fields) VALUES ($1, $2, 'patient', $3::jsonb)",
+        [id, owner.tenantId, JSON.stringify({ ssn: legacyCiphertext(owner.tenantId, '123-45-6789') })],
+      );
+      const masked = await app.inject({
+        method: 'GET',
+        url: `/hipaa/phi/records/${id}`,
+        headers: owner.auth,
+      });
+      const revealed = await app.inject({
+        method: 'POST',
+        url: `/hipaa/phi/records/${id}/reveal`,
+        headers: owner.auth,
+        payload: { purpose: 'treatment' },
+      });
+
+      expect(masked.json().fields).toEqual({ ssn: '***-**-6789' });
+      expect(revealed.json().fields).toEqual({ ssn: '123-45-6789' });
     });
   });
 

@@ -1,4 +1,11 @@
-import { normalizePhi, PHI_TYPES, type PhiType, readKeyVersion } from '@skillancer/phi-crypto';
+import {
+  decryptLegacy,
+  isLegacyCiphertext,
+  normalizePhi,
+  PHI_TYPES,
+  type PhiType,
+  readKeyVersion,
+} from '@skillancer/phi-crypto';
 import {
   type BlindIndexEntry,
   blindIndexField,
@@ -97,19 +104,36 @@ export class SensitiveFields<N extends string> {
       if (!this.isField(name) || (only !== undefined && !only.includes(name))) {
         continue;
       }
-      values[name] = await this.store.encryptor.decrypt(recordFieldContext(record, name), stored);
       fields.push(name);
+      if (isLegacyCiphertext(stored)) {
+        // Written by the earlier service and not yet rewritten by `migrateLegacyRecords`; each
+        // read costs one PBKDF2 derivation.
+        values[name] = await decryptLegacy(this.store.masterKeys, { tenantId: record.tenantId, stored });
+        continue;
+      }
+      values[name] = await this.store.encryptor.decrypt(recordFieldContext(record, name), stored);
       keyVersion = Math.max(keyVersion ?? 0, readKeyVersion(stored));
     }
     return { values, keyVersion, fields };
   }
 
+  /**
+   * Returns the masked form of each value. Values are normalized again first (a no-op for
+   * canonical ones), because values written by the earlier service were stored as entered; a value
+   * that does not normalize is masked completely.
+   */
   mask(values: FieldValues<N>): FieldValues<N> {
     const masked: FieldValues<N> = {};
     for (const name of Object.keys(values) as N[]) {
       const value = values[name];
-      if (value !== undefined) {
-        masked[name] = this.specs[name].mask(value);
+      if (value === undefined) {
+        continue;
+      }
+      const spec = this.specs[name];
+      try {
+        masked[name] = spec.mask(spec.normalize(value, name));
+      } catch {
+        masked[name] = '***';
       }
     }
     return masked;
