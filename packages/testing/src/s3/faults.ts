@@ -1,6 +1,6 @@
 import type { S3Operation } from './operations.js';
 
-/** What the peer knows about a request when it decides whether a fault applies. */
+/** Request details a fault rule can match on. */
 export interface FaultRequest {
   operation: S3Operation;
   method: string;
@@ -25,8 +25,8 @@ export interface FaultRule {
   /** How many matching requests fail; `Infinity` makes the fault permanent. Defaults to 1. */
   times?: number;
   /**
-   * `error` answers an S3 error after reading the body; `drop` destroys the connection as soon as the
-   * request arrives; `stall` never answers (the client's timeout must end the request).
+   * `error` returns an S3 error after reading the body. `drop` destroys the connection as soon as the
+   * request arrives. `stall` sends no response, so the client's timeout must end the request.
    */
   action?: 'error' | 'drop' | 'stall';
   /** For `error`: HTTP status, S3 code and message. Defaults to 503 SlowDown. */

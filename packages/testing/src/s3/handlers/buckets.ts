@@ -68,9 +68,10 @@ export function deleteBucket(context: RequestContext): void {
 }
 
 /**
- * DeleteObjects. The request must carry Content-MD5 or a flexible checksum (AWS accepts either); with
- * the strict-MD5 option only Content-MD5 is accepted, as on stores that reject the request with `MissingContentMD5`.
- * Each key is checked against the access policy, so per-key failures can be produced.
+ * Handles DeleteObjects. The request needs an integrity header, and AWS accepts Content-MD5 or a
+ * flexible checksum. With the strict-MD5 option only Content-MD5 is accepted, as on stores that reject
+ * the request with `MissingContentMD5`. Each key is checked against the access policy, so tests can
+ * produce per-key failures.
  */
 export async function deleteObjects(context: RequestContext): Promise<void> {
   const bucket = requireBucket(context);

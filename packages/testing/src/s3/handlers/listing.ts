@@ -112,6 +112,7 @@ export function listMultipartUploads(context: RequestContext): void {
   const keyMarker = query.get('key-marker');
   const uploadIdMarker = query.get('upload-id-marker');
   const maxUploads = Math.min(parseCount(query.get('max-uploads'), 'max-uploads'), MAX_PAGE);
+
   const uploads = [...bucket.uploads.values()]
     .filter((upload) => upload.key.startsWith(prefix))
     .sort(
@@ -125,6 +126,7 @@ export function listMultipartUploads(context: RequestContext): void {
       const order = compareKeys(upload.key, keyMarker);
       return order > 0 || (order === 0 && uploadIdMarker !== undefined && upload.uploadId > uploadIdMarker);
     });
+
   const page = uploads.slice(0, maxUploads);
   const truncated = uploads.length > page.length;
   const lastUpload = page[page.length - 1];

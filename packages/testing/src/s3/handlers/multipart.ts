@@ -40,6 +40,7 @@ export async function uploadPart(context: RequestContext): Promise<void> {
   const key = requireKey(context);
   const partNumber = parsePartNumber(context.query.get('partNumber'));
   const upload = requireUpload(context, bucket, key);
+
   const { storage } = context.state;
   const temporary = storage.temporaryPath();
   const body = await receiveBody(
@@ -54,6 +55,7 @@ export async function uploadPart(context: RequestContext): Promise<void> {
     await rm(temporary, { force: true });
     throw s3Errors.noSuchUpload(upload.uploadId);
   }
+
   const etag = `"${body.md5.toString('hex')}"`;
   const previous = upload.parts.get(partNumber);
   upload.parts.set(partNumber, {
