@@ -1,7 +1,9 @@
 import { ConfigError, loadConfig, type PlatformConfig } from '@skillancer/config';
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit/register.js';
 import { migrateDatabase } from './commands/db.js';
 import { registerDoctorCommand } from './commands/doctor/register.js';
+import { registerKeyCommands } from './commands/keys/register.js';
 import { startPlatform } from './commands/start.js';
 import { registerStorageCommands } from './commands/storage/register.js';
 import { registerVolumeCommands } from './commands/volumes/register.js';
@@ -53,6 +55,8 @@ export function buildProgram(io: CliIo = processIo(), state: ProgramState = { ex
     });
 
   registerDoctorCommand(program, { io, state });
+  registerKeyCommands(program, { io, state });
+  registerAuditCommands(program, { io, state });
   registerStorageCommands(program, { io, state });
   registerVolumeCommands(program, { io, state });
 

@@ -17,17 +17,26 @@ export interface CliRun {
 export async function runCli(
   argv: readonly string[],
   env: Record<string, string>,
-  options: { database?: Database } = {},
+  options: {
+    database?: Database;
+    /** Sees every stderr write first; a throw from it interrupts the command there, like a crash. */
+    onStderr?: (text: string) => void;
+  } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const { database } = options;
+  const { database, onStderr } = options;
   const code = await main(argv, {
     env,
     cwd: tmpdir(),
     ...(database === undefined ? {} : { openDatabase: async (_config: PlatformConfig) => lend(database) }),
     stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: {
+      write: (text: string) => {
+        onStderr?.(text);
+        stderr += text;
+      },
+    },
   });
   return { code, stdout, stderr };
 }

@@ -1,0 +1,75 @@
+import { createTestDatabase, type TestDatabase } from '@skillancer/testing/database';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SeededRecord, seedPhi } from './phi-fixtures.js';
+import { runCli } from './support.js';
+
+let db: TestDatabase;
+let records: SeededRecord[];
+
+beforeAll(async () => {
+  db = await createTestDatabase('pglite');
+  records = await seedPhi(db, '5a'.repeat(32), { tenants: 3, records: 1 });
+});
+
+afterAll(async () => {
+  await db?.close();
+});
+
+function verify(argv: string[] = []) {
+  // The audit chain is plain SHA-256, so verifying needs no master key.
+  return runCli(['audit', 'verify', ...argv], { NODE_ENV: 'test' }, { database: db });
+}
+
+/** Runs SQL on phi_audit_events with its append-only triggers disabled, as an attacker with the database could. */
+async function tamper(sql: string, params: unknown[]): Promise<void> {
+  await db.query('ALTER TABLE phi_audit_events DISABLE TRIGGER USER');
+  try {
+    await db.query(sql, params);
+  } finally {
+    await db.query('ALTER TABLE phi_audit_events ENABLE TRIGGER USER');
+  }
+}
+
+describe('skillancer audit verify', () => {
+  it('verifies intact chains', async () => {
+    const run = await verify();
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^All \d+ audit chain\(s\) verify \(\d+ event\(s\)\)\.$/m);
+  });
+
+  it('prints JSON', async () => {
+    const run = await verify(['--json']);
+    const summary = JSON.parse(run.stdout) as { brokenChains: number; chainsVerified: number };
+    expect(summary.brokenChains).toBe(0);
+    expect(summary.chainsVerified).toBeGreaterThanOrEqual(3);
+  });
+
+  it('finds an edited event', async () => {
+    const victim = records[0]?.tenantId ?? '';
+    await tamper("UPDATE phi_audit_events SET purpose = 'marketing' WHERE tenant_id = $1 AND sequence = 1", [
+      victim,
+    ]);
+    const run = await verify();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(`^BROKEN  tenant ${victim}: first broken link at sequence 1 \\(hash_mismatch\\)`, 'm'),
+    );
+    expect(run.stdout).toMatch(/^1 of \d+ audit chain\(s\) are broken/m);
+
+    const other = records.find((record) => record.tenantId !== victim)?.tenantId ?? '';
+    const scoped = await verify(['--tenant', other]);
+    expect(scoped.code).toBe(0);
+    expect(scoped.stdout).toContain('All 1 audit chain(s) verify');
+  });
+
+  it('finds a deleted last event', async () => {
+    const victim = records[2]?.tenantId ?? '';
+    await tamper(
+      'DELETE FROM phi_audit_events WHERE tenant_id = $1 AND sequence = (SELECT max(sequence) FROM phi_audit_events WHERE tenant_id = $1)',
+      [victim],
+    );
+    const run = await verify(['--tenant', victim]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`^BROKEN  tenant ${victim}: .*\\(head_mismatch\\)`, 'm'));
+  });
+});
