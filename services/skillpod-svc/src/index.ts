@@ -1,4 +1,5 @@
 export { buildSkillpodApp, type SkillpodApp, type SkillpodAppDependencies } from './app.js';
+export { AuditTrailPodEventSink, type PodAuditTrail, RECONCILER_ACTOR } from './events/audit-pod-events.js';
 export {
   LoggingPodEventSink,
   MemoryPodEventSink,

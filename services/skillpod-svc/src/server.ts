@@ -10,6 +10,7 @@ import {
   type ServiceMetrics,
 } from '@skillancer/service-kit';
 import { buildSkillpodApp } from './app.js';
+import { AuditTrailPodEventSink } from './events/audit-pod-events.js';
 import { createVolumeProvider } from './volume-provider.js';
 
 /**
@@ -56,6 +57,7 @@ export async function createSkillpodService(
       issuer: config.auth.issuer,
     }),
     volumes,
+    events: new AuditTrailPodEventSink(phi.audit),
     pods: { location: config.volumes.location, defaultSizeGb: config.volumes.defaultSizeGb },
     logLevel: config.logLevel,
     metrics: context.metrics,
