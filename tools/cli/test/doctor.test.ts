@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MasterKey } from '@skillancer/phi-crypto';
+import { checkPostgres, createTestDatabase } from '@skillancer/testing/database';
 import { type HetznerSimulator, startHetznerSimulator } from '@skillancer/testing/hetzner';
 import { type S3Peer, startS3Peer } from '@skillancer/testing/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +63,7 @@ function healthyEnv(overrides: Record<string, string> = {}): Record<string, stri
   };
 }
 
-describe('skillancer doctor', () => {
+describe('skillancer doctor', async () => {
   it('passes on a healthy set-up', async () => {
     const run = await runCli(['doctor'], healthyEnv({ DATA_DIR: dataDir.path }));
     expect(linesWith(run.stdout, 'FAILED')).toEqual([]);
@@ -177,6 +178,29 @@ describe('skillancer doctor', () => {
     const run = await runCli(['doctor'], env);
     expect(linesWith(run.stdout, 'FAILED')).toEqual([]);
     expect(run.code).toBe(0);
+  });
+
+  it('reports a refused database connection', async () => {
+    const url = `postgres://skillancer:secret-password@127.0.0.1:${await closedPort()}/skillancer`;
+    const run = await runCli(['doctor'], healthyEnv({ DATABASE_URL: url }));
+    expect(run.code).toBe(1);
+    expect(linesWith(run.stdout, 'FAILED')[0]).toMatch(
+      /^FAILED +database: cannot connect to the database: connection refused/,
+    );
+    expect(run.stdout).not.toContain('secret-password');
+  });
+
+  const postgres = await checkPostgres();
+  it.runIf(postgres.available)('passes on PostgreSQL', async () => {
+    const db = await createTestDatabase('postgres');
+    try {
+      const run = await runCli(['doctor'], healthyEnv({ DATABASE_URL: db.url ?? '' }));
+      expect(run.stdout).toMatch(/^ok +database: PostgreSQL reachable; all \d+ migrations applied$/m);
+      expect(run.stdout).toMatch(/^ok +master key: .*no check value stored yet/m);
+      expect(run.code).toBe(0);
+    } finally {
+      await db.close();
+    }
   });
 
   it('lists pending migrations', async () => {

@@ -5,9 +5,7 @@ import { runDoctor } from './doctor.js';
 export function registerDoctorCommand(program: Command, { io, state }: CommandContext): void {
   program
     .command('doctor')
-    .description(
-      'Check the configuration and every dependency (database, master key, buckets, Hetzner, Redis) and say how to fix what fails',
-    )
+    .description('Check the configuration and every dependency, and say how to fix what fails')
     .option('--json', 'print the results as one JSON document')
     .option('--read-only', 'skip the write probe of each bucket, for read-only credentials')
     .action(async (options: { json?: boolean; readOnly?: boolean }) => {

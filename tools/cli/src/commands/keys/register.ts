@@ -54,23 +54,21 @@ export function registerKeyCommands(program: Command, { io, state }: CommandCont
     });
 
   common(keys.command('status'), false)
-    .description('Show the master key check, key versions per tenant and encryption counts')
+    .description('Show the master key check, key versions per tenant and usage counts')
     .action(async (flags: CommonFlags) => {
       state.exitCode = await printKeyStatus(io, flags);
     });
 
   common(keys.command('rotate-master'), true)
     .description(
-      'Rewrap every tenant and token signing key onto ENCRYPTION_MASTER_KEY (the new key); ENCRYPTION_MASTER_KEY_PREVIOUS holds the old one. Resumable and safe to run twice',
+      'Rewrap all keys onto ENCRYPTION_MASTER_KEY (new) from ENCRYPTION_MASTER_KEY_PREVIOUS (old). Resumable',
     )
     .action(async (flags: CommonFlags) => {
       state.exitCode = await rotateMaster(io, jobOptions(flags));
     });
 
   common(keys.command('rotate-tenant'), false)
-    .description(
-      'Create the next key version of a tenant (or of every tenant with --all); new values use it at once',
-    )
+    .description('Create the next key version of a tenant, or of every tenant with --all')
     .argument('[tenantId]', 'tenant to rotate')
     .option('--all', 'rotate every tenant that has keys')
     .option('--purpose <purpose>', 'data (field encryption) or index (blind index)', 'data')
@@ -89,7 +87,7 @@ export function registerKeyCommands(program: Command, { io, state }: CommandCont
     });
 
   common(keys.command('reencrypt'), true)
-    .description('Move PHI values to the newest data key version of each tenant (or of --tenant). Resumable')
+    .description('Move PHI values to the newest data key version. Resumable')
     .option('--tenant <id>', 'only this tenant')
     .action(async (flags: CommonFlags & { tenant?: string }) => {
       state.exitCode = await reencrypt(io, { tenantId: flags.tenant }, jobOptions(flags));
@@ -97,7 +95,7 @@ export function registerKeyCommands(program: Command, { io, state }: CommandCont
 
   common(keys.command('shred-tenant'), false)
     .description(
-      'Request the erasure of a tenant after TENANT_SHRED_DELAY_HOURS, cancel it, or erase at once with --now --confirm <tenantId>',
+      'Erase a tenant after TENANT_SHRED_DELAY_HOURS, cancel that, or erase at once (--now --confirm)',
     )
     .argument('<tenantId>', 'tenant to erase')
     .option('--now', 'destroy the keys and delete the data at once, without the waiting period')
@@ -114,7 +112,7 @@ export function registerKeyCommands(program: Command, { io, state }: CommandCont
     );
 
   common(keys.command('migrate-legacy'), true)
-    .description('Rewrite PHI values of the earlier PBKDF2 format into the current format. Resumable')
+    .description('Rewrite PHI values of the earlier PBKDF2 format. Resumable')
     .option('--tenant <id>', 'only this tenant')
     .action(async (flags: CommonFlags & { tenant?: string }) => {
       state.exitCode = await migrateLegacy(io, { tenantId: flags.tenant }, jobOptions(flags));

@@ -37,7 +37,7 @@ export function registerStorageCommands(program: Command, { io, state }: Command
   storage
     .command('migrate')
     .description(
-      'Copy every object under a prefix from an S3-compatible bucket (such as AWS S3) to the configured store (such as R2), verified and resumable',
+      'Copy objects under a prefix from an S3-compatible bucket (AWS S3) to the configured store (R2). Verified, resumable',
     )
     .option(
       '--from <source>',

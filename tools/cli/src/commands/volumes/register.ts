@@ -79,7 +79,7 @@ export function registerVolumeCommands(program: Command, context: CommandContext
   volumes
     .command('orphans')
     .description(
-      "List the platform's volumes without a live pod; skillpod-svc deletes them after a grace period",
+      "List the platform's volumes without a live pod, which skillpod-svc deletes after a grace period",
     )
     .option('--json', 'print the orphans as JSON')
     .action(async (options: { json?: boolean }) => {
