@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { ObjectStore } from '@skillancer/object-storage';
 import { createStreamEncryptor, type StreamContext, type StreamKeySource } from '@skillancer/phi-crypto';
 import { AppError, badRequest } from '@skillancer/service-kit';
@@ -59,11 +60,16 @@ function emptyChunk(): AppError {
   return badRequest('empty_chunk', 'The chunk body is empty; send at least one byte');
 }
 
+/** Ciphertext handed to the store per write: segments are joined up to this size. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Batches encrypted ahead of the store, so encryption overlaps the store's writes. */
+const BATCHES_AHEAD = 2;
+
 /**
- * Encrypts a chunk body on its way to the object store, with memory bounded by one segment and
- * the store's part buffers. The digest is checked before the final segment is handed over, so a
- * body whose SHA-256 differs from `expectedSha256`, or that exceeds 16 MiB, fails the upload and
- * no object is written.
+ * Encrypts a chunk body on its way to the object store. The digest is checked before the final
+ * segment is handed over, so a body whose SHA-256 differs from `expectedSha256`, or that exceeds
+ * 16 MiB, fails the upload and no object is written. Memory stays at one segment, up to three
+ * 1 MiB batches (one being filled, two read ahead) and the store's own part buffers.
  */
 export async function storeEncryptedChunk(input: {
   store: ObjectStore;
@@ -83,6 +89,20 @@ export async function storeEncryptedChunk(input: {
   let digest: Buffer | undefined;
 
   async function* ciphertext(): AsyncGenerator<Buffer> {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const add = (pieces: Buffer[]): void => {
+      for (const piece of pieces) {
+        batch.push(piece);
+        batchBytes += piece.length;
+      }
+    };
+    const take = (): Buffer => {
+      const joined = Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      return joined;
+    };
     try {
       for await (const piece of input.body) {
         received += piece.length;
@@ -91,7 +111,10 @@ export async function storeEncryptedChunk(input: {
           throw rejection;
         }
         hash.update(piece);
-        yield* encryptor.update(piece);
+        add(encryptor.update(piece));
+        if (batchBytes >= WRITE_BATCH_BYTES) {
+          yield take();
+        }
       }
       digest = hash.digest();
       if (received === 0) {
@@ -102,14 +125,16 @@ export async function storeEncryptedChunk(input: {
         rejection = checksumMismatch(digest, input.expectedSha256);
         throw rejection;
       }
-      yield* encryptor.final();
+      add(encryptor.final());
+      yield take();
     } finally {
       encryptor.destroy();
     }
   }
 
   try {
-    await input.store.put(input.objectKey, ciphertext(), { contentType: 'application/octet-stream' });
+    const body = Readable.from(ciphertext(), { objectMode: true, highWaterMark: BATCHES_AHEAD });
+    await input.store.put(input.objectKey, body, { contentType: 'application/octet-stream' });
   } catch (error) {
     throw rejection ?? error;
   }

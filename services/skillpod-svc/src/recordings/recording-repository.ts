@@ -89,6 +89,35 @@ export class RecordingRepository {
     return row === undefined ? null : toRecordingRecord(row);
   }
 
+  /**
+   * Returns, in one query, the state and storage id of a recording of the tenant that is not being
+   * deleted, and its chunk at `index` if one is stored; null when there is no such recording.
+   * Chunk uploads use it because it skips the progress aggregate of `find`.
+   */
+  async findForUpload(
+    tenantId: string,
+    id: string,
+    index: number,
+  ): Promise<{ state: RecordingState; storageId: string; chunk: ChunkRecord | null } | null> {
+    const { rows } = await this.#db.query(
+      `SELECT r.state, r.storage_id, c.recording_id, c.chunk_index, c.object_key, c.plaintext_bytes,
+              c.ciphertext_bytes, c.sha256, c.stream_header, c.plaintext_offset, c.seal
+         FROM recordings r
+         LEFT JOIN recording_chunks c ON c.recording_id = r.id AND c.chunk_index = $3
+        WHERE r.id = $1 AND r.tenant_id = $2 AND r.state <> 'deleting'`,
+      [id, tenantId, index],
+    );
+    const [row] = rows;
+    if (row === undefined) {
+      return null;
+    }
+    return {
+      state: row.state as RecordingState,
+      storageId: row.storage_id as string,
+      chunk: row.recording_id === null ? null : toChunkRecord(row),
+    };
+  }
+
   /** Lists a pod's recordings newest first, after `cursor` when given. */
   async list(
     tenantId: string,
@@ -117,51 +146,45 @@ export class RecordingRepository {
   }
 
   /**
-   * Stores a chunk row while the recording is in `recording`. The recording row is share-locked, so
-   * a concurrent completion waits for this insert and then sees the chunk. When another request
-   * stored the index first, its row is returned instead.
+   * Stores a chunk row while the recording is in `recording`, in one statement that share-locks the
+   * recording row, so a concurrent completion waits for the insert and then sees the chunk. When
+   * nothing was inserted, a second query tells why: another request stored the index first (its row
+   * is returned), or the recording was completed or deleted meanwhile.
    */
-  insertChunk(chunk: NewChunk): Promise<ChunkInsertOutcome> {
-    return this.#db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ state: RecordingState }>(
-        'SELECT state FROM recordings WHERE id = $1 FOR SHARE',
-        [chunk.recordingId],
-      );
-      const state = rows[0]?.state;
-      if (state === undefined || state === 'deleting') {
-        return { outcome: 'not_recording', state: 'gone' } as const;
-      }
-      const earlier = await this.findChunk(chunk.recordingId, chunk.index, tx);
-      if (earlier !== null) {
-        return { outcome: 'exists', chunk: earlier } as const;
-      }
-      if (state !== 'recording') {
-        return { outcome: 'not_recording', state } as const;
-      }
-      const inserted = await tx.query(
-        `INSERT INTO recording_chunks (recording_id, chunk_index, object_key, plaintext_bytes, ciphertext_bytes,
+  async insertChunk(chunk: NewChunk): Promise<ChunkInsertOutcome> {
+    const { rows } = await this.#db.query<{ state: RecordingState | null; inserted: string }>(
+      `WITH recording AS (
+         SELECT state FROM recordings WHERE id = $1 FOR SHARE
+       ), inserted AS (
+         INSERT INTO recording_chunks (recording_id, chunk_index, object_key, plaintext_bytes, ciphertext_bytes,
            sha256, stream_header)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (recording_id, chunk_index) DO NOTHING`,
-        [
-          chunk.recordingId,
-          chunk.index,
-          chunk.objectKey,
-          chunk.plaintextBytes,
-          chunk.ciphertextBytes,
-          chunk.sha256,
-          chunk.streamHeader,
-        ],
-      );
-      if (inserted.rowCount === 1) {
-        return { outcome: 'inserted' } as const;
-      }
-      const winner = await this.findChunk(chunk.recordingId, chunk.index, tx);
-      if (winner === null) {
-        throw new Error(`chunk ${chunk.index} of recording ${chunk.recordingId} conflicted but is missing`);
-      }
-      return { outcome: 'exists', chunk: winner } as const;
-    });
+         SELECT $1, $2, $3, $4, $5, $6, $7 FROM recording WHERE state = 'recording'
+         ON CONFLICT (recording_id, chunk_index) DO NOTHING
+         RETURNING 1
+       )
+       SELECT (SELECT state FROM recording) AS state, (SELECT count(*) FROM inserted) AS inserted`,
+      [
+        chunk.recordingId,
+        chunk.index,
+        chunk.objectKey,
+        chunk.plaintextBytes,
+        chunk.ciphertextBytes,
+        chunk.sha256,
+        chunk.streamHeader,
+      ],
+    );
+    if (rows[0]?.inserted === '1') {
+      return { outcome: 'inserted' };
+    }
+    const state = rows[0]?.state ?? null;
+    if (state === null || state === 'deleting') {
+      return { outcome: 'not_recording', state: 'gone' };
+    }
+    const earlier = await this.findChunk(chunk.recordingId, chunk.index);
+    if (earlier !== null) {
+      return { outcome: 'exists', chunk: earlier };
+    }
+    return { outcome: 'not_recording', state };
   }
 
   /** Returns up to `limit` missing indexes below `count`, ascending, and how many are missing in total. */

@@ -133,22 +133,24 @@ export class RecordingService {
     expectedSha256: Buffer,
   ): Promise<ChunkUpload> {
     const { repository, store, keys } = this.#deps;
-    const recording = await this.#find(principal, id);
+    const recording = UUID.test(id) ? await repository.findForUpload(principal.tenantId, id, index) : null;
+    if (recording === null) {
+      throw notFound(`Recording ${id}`);
+    }
     try {
-      const earlier = await repository.findChunk(id, index);
-      if (earlier !== null) {
-        return resend(earlier, await digestBody(body, expectedSha256));
+      if (recording.chunk !== null) {
+        return resend(recording.chunk, await digestBody(body, expectedSha256));
       }
       if (recording.state !== 'recording') {
         throw completedError(id);
       }
 
-      const objectKey = newChunkObjectKey(recording.tenantId, recording.storageId);
+      const objectKey = newChunkObjectKey(principal.tenantId, recording.storageId);
       const stored = await storeEncryptedChunk({
         store,
         keys,
         context: {
-          tenantId: recording.tenantId,
+          tenantId: principal.tenantId,
           recordType: RECORDING_RECORD_TYPE,
           recordId: id,
           part: index,
