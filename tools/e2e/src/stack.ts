@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Duration of each simulated Hetzner action. */
   hetznerActionMs?: number;
   ports?: { auth: number; skillpod: number; cockpit: number };
+  /** More variables for the services, such as `TENANT_SHRED_DELAY_HOURS`. */
+  extraServiceEnv?: Record<string, string>;
 }
 
 export interface Stack {
@@ -151,6 +153,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       HETZNER_LOCATION: 'fsn1',
       HETZNER_VOLUME_SIZE: '10',
       AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
+      ...options.extraServiceEnv,
     };
     const services = await startProcess({
       name: 'services',

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@skillancer/database';
+import { MasterKeyring } from '@skillancer/phi-crypto';
+import { createPhiStore, executeDueShreds } from '@skillancer/phi-store';
 import { checkPostgres, postgresRequired, testServerUrl } from '@skillancer/testing/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlowResults, runCriticalFlows } from '../src/flows/index.js';
@@ -110,6 +112,7 @@ describe('critical flows on production-like infrastructure', async () => {
       masterKeyHex: Buffer.alloc(32, 0x5a).toString('hex'),
       hetznerActionMs: 200,
       ports: { auth: await freePort(), skillpod: await freePort(), cockpit: await freePort() },
+      extraServiceEnv: { TENANT_SHRED_DELAY_HOURS: '0' },
     });
   }, E2E_TIMEOUT_MS);
 
@@ -148,6 +151,57 @@ describe('critical flows on production-like infrastructure', async () => {
         ).toEqual([]);
         expect(await findPlaintext(db, PHI_NEEDLES)).toEqual([]);
       } finally {
+        await db.close();
+      }
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it.skipIf(!availability.available)(
+    'shreds a tenant so that none of its PHI decrypts any more',
+    async () => {
+      const running = stack as Stack;
+      const client = (results as FlowResults).client;
+      const db = await openDatabase({ url: running.databaseUrl });
+      const phi = createPhiStore({
+        db,
+        masterKeys: MasterKeyring.fromHex({
+          current: running.serviceEnv.ENCRYPTION_MASTER_KEY ?? '',
+          previous: [],
+        }),
+      });
+      try {
+        const { rows } = await db.query<{ id: string; record_type: string; fields: Record<string, string> }>(
+          'SELECT id, record_type, fields FROM phi_records WHERE tenant_id = $1',
+          [client.tenantId],
+        );
+        const saved = rows[0];
+        expect(saved).toBeDefined();
+        const context = {
+          tenantId: client.tenantId,
+          recordType: saved?.record_type ?? '',
+          recordId: saved?.id ?? '',
+          field: 'ssn',
+        };
+        const ciphertext = saved?.fields.ssn ?? '';
+        expect(await phi.encryptor.decrypt(context, ciphertext)).toBe('123456789');
+
+        const erasure = await fetch(`${running.urls.auth}/gdpr/tenants/${client.tenantId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${client.accessToken}` },
+        });
+        expect(erasure.status).toBe(202);
+        const summary = await executeDueShreds(phi);
+        const after = await fetch(`${running.urls.auth}/hipaa/phi/records/${saved?.id}`, {
+          headers: { authorization: `Bearer ${client.accessToken}` },
+        });
+
+        expect(summary.executed).toBe(1);
+        expect([401, 404, 410]).toContain(after.status);
+        phi.keys.invalidate(client.tenantId);
+        await expect(phi.encryptor.decrypt(context, ciphertext)).rejects.toThrow();
+      } finally {
+        phi.close();
         await db.close();
       }
     },
