@@ -1,0 +1,300 @@
+/**
+ * Session recording ingest and playback of skillpod-svc, measured side by side in one run.
+ *
+ * Ingest: `RecordingService.uploadChunk` for 4 MiB chunks (SHA-256 check, AES-256-GCM segments of
+ * 64 KiB, object put, chunk row insert) against raw `store.put` of the same bytes. Both take the
+ * body as 64 KiB pieces, as a socket delivers it. The target (ingest at least 80% of raw) applies
+ * to the S3 driver against the local S3 peer (R2 profile) in its own process, the path production
+ * takes to R2. The filesystem driver is reported without a target: its raw put is a local write
+ * whose main-thread cost (MD5, copies) is about as large as the SHA-256 and AES-GCM that ingest
+ * adds, so its ratio mostly shows the CPU cost of encryption on this machine.
+ *
+ * Playback: decrypting a completed 32 MiB recording through `playRecording` (seal checks, ranged
+ * GETs, segment decryption) against raw `store.get` of the same stored objects.
+ *
+ * The database is PostgreSQL when the test server (TEST_DATABASE_URL) is reachable, as in
+ * production, and PGlite otherwise; each figure names it. The sides alternate round by round and
+ * each figure is the median round, so machine noise hits both alike. No HTTP is involved, because
+ * it would add the same cost to both sides.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FilesystemObjectStore, type ObjectStore, S3ObjectStore } from '@skillancer/object-storage';
+import { MasterKeyring } from '@skillancer/phi-crypto';
+import { createPhiStore } from '@skillancer/phi-store';
+import type { Principal } from '@skillancer/service-kit';
+import { checkPostgres, createTestDatabase, type TestDatabase } from '@skillancer/testing/database';
+import pino from 'pino';
+import { playRecording } from '../services/skillpod-svc/src/recordings/playback.js';
+import { RecordingRepository } from '../services/skillpod-svc/src/recordings/recording-repository.js';
+import { RecordingService } from '../services/skillpod-svc/src/recordings/recording-service.js';
+import type { BenchFigure, BenchResult } from './types.js';
+
+const MIB = 1024 * 1024;
+const CHUNK_BYTES = 4 * MIB;
+const PIECE_BYTES = 64 * 1024;
+const CHUNKS_PER_ROUND = 8;
+const ROUNDS = 7;
+const BUCKET = 'recordings-bench';
+const ACCESS_KEY_ID = 'BENCHKEY';
+const SECRET_ACCESS_KEY = 'bench-secret-access-key';
+
+const peerMain = fileURLToPath(new URL('../packages/testing/src/s3/main.ts', import.meta.url));
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
+interface Fixture {
+  db: TestDatabase;
+  service: RecordingService;
+  repository: RecordingRepository;
+  principal: Principal;
+  podId: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** The chunk as 64 KiB pieces; each piece is a fresh copy, as socket reads are. */
+async function* pieces(chunk: Buffer): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < chunk.length; offset += PIECE_BYTES) {
+    yield Buffer.from(chunk.subarray(offset, offset + PIECE_BYTES));
+  }
+}
+
+async function setUp(store: ObjectStore, db: TestDatabase): Promise<Fixture> {
+  const tenantId = randomUUID();
+  const userId = randomUUID();
+  const podId = randomUUID();
+  await db.query("INSERT INTO tenants (id, name, kind) VALUES ($1, 'bench', 'personal')", [tenantId]);
+  await db.query("INSERT INTO users (id, email, password_hash, display_name) VALUES ($1, $2, 'x', 'Bench')", [
+    userId,
+    `bench-${userId}@example.com`,
+  ]);
+  await db.query(
+    `INSERT INTO pods (id, tenant_id, owner_user_id, name, state, size_gb, location)
+     VALUES ($1, $2, $3, 'bench', 'ready', 10, 'fsn1')`,
+    [podId, tenantId, userId],
+  );
+  const phi = createPhiStore({
+    db,
+    masterKeys: MasterKeyring.fromHex({ current: randomBytes(32).toString('hex') }),
+  });
+  const repository = new RecordingRepository(db, 30);
+  const service = new RecordingService({
+    repository,
+    store,
+    keys: phi.keys,
+    audit: phi.audit,
+    logger: pino({ level: 'silent' }),
+    clock: () => new Date(),
+    segmentSize: 64 * 1024,
+    defaultRetentionDays: 30,
+  });
+  const principal: Principal = {
+    userId,
+    tenantId,
+    role: 'owner',
+    sessionId: randomUUID(),
+    permissions: ['pods:manage', 'recordings:watch'],
+  };
+  return { db, service, repository, principal, podId };
+}
+
+async function ingestRound(
+  fixture: Fixture,
+  chunks: readonly Buffer[],
+  digests: readonly Buffer[],
+): Promise<number> {
+  const { service, principal } = fixture;
+  const { recording } = await service.start(principal, fixture.podId, { contentType: 'video/webm' });
+  const start = performance.now();
+  for (const [index, chunk] of chunks.entries()) {
+    await service.uploadChunk(principal, recording.id, index, pieces(chunk), digests[index] as Buffer);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await service.delete(principal, recording.id);
+  return (chunks.length * CHUNK_BYTES) / MIB / seconds;
+}
+
+async function rawPutRound(store: ObjectStore, tenantId: string, chunks: readonly Buffer[]): Promise<number> {
+  const keys: string[] = [];
+  const start = performance.now();
+  for (const chunk of chunks) {
+    const key = `tenant/${tenantId}/raw/${randomUUID()}`;
+    await store.put(key, pieces(chunk), { contentType: 'application/octet-stream' });
+    keys.push(key);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await store.deleteMany(keys);
+  return (chunks.length * CHUNK_BYTES) / MIB / seconds;
+}
+
+async function playbackRound(fixture: Fixture, recordingId: string): Promise<number> {
+  const recording = await fixture.service.find(fixture.principal, recordingId);
+  const total = recording.totalBytes ?? 0;
+  const start = performance.now();
+  let received = 0;
+  for await (const piece of playRecording(fixture.service.deps, recording, { start: 0, end: total - 1 })) {
+    received += piece.length;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (received !== total) {
+    throw new Error(`playback returned ${received} of ${total} bytes`);
+  }
+  return total / MIB / seconds;
+}
+
+async function rawGetRound(store: ObjectStore, keys: readonly string[]): Promise<number> {
+  let received = 0;
+  const start = performance.now();
+  for (const key of keys) {
+    const object = await store.get(key);
+    for await (const piece of object.body) {
+      received += (piece as Buffer).length;
+    }
+  }
+  return received / MIB / ((performance.now() - start) / 1000);
+}
+
+async function measureStore(
+  label: string,
+  store: ObjectStore,
+  db: TestDatabase,
+  ingestTarget: BenchFigure['target'],
+): Promise<BenchFigure[]> {
+  const fixture = await setUp(store, db);
+  const chunks = Array.from({ length: CHUNKS_PER_ROUND }, () => randomBytes(CHUNK_BYTES));
+  const digests = chunks.map((chunk) => createHash('sha256').update(chunk).digest());
+
+  // One untimed round of each warms the key cache, the JIT and the store.
+  await ingestRound(fixture, chunks, digests);
+  await rawPutRound(store, fixture.principal.tenantId, chunks);
+  const ingest: number[] = [];
+  const raw: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // Each side goes first in every other round.
+    if (round % 2 === 0) {
+      ingest.push(await ingestRound(fixture, chunks, digests));
+      raw.push(await rawPutRound(store, fixture.principal.tenantId, chunks));
+    } else {
+      raw.push(await rawPutRound(store, fixture.principal.tenantId, chunks));
+      ingest.push(await ingestRound(fixture, chunks, digests));
+    }
+  }
+
+  const { recording } = await fixture.service.start(fixture.principal, fixture.podId, {
+    contentType: 'video/webm',
+  });
+  for (const [index, chunk] of chunks.entries()) {
+    await fixture.service.uploadChunk(
+      fixture.principal,
+      recording.id,
+      index,
+      pieces(chunk),
+      digests[index] as Buffer,
+    );
+  }
+  await fixture.service.complete(fixture.principal, recording.id, { chunkCount: chunks.length });
+  const { rows } = await db.query<{ object_key: string }>(
+    'SELECT object_key FROM recording_chunks WHERE recording_id = $1 ORDER BY chunk_index',
+    [recording.id],
+  );
+  const objectKeys = rows.map((row) => row.object_key);
+  await playbackRound(fixture, recording.id);
+  const playback: number[] = [];
+  const rawGet: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    playback.push(await playbackRound(fixture, recording.id));
+    rawGet.push(await rawGetRound(store, objectKeys));
+  }
+
+  const ingestMedian = median(ingest);
+  const rawMedian = median(raw);
+  const playbackMedian = median(playback);
+  const rawGetMedian = median(rawGet);
+  return [
+    {
+      metric: `ingest, 4 MiB chunks encrypted and stored (${label})`,
+      value: ingestMedian,
+      unit: 'MiB/s',
+      baseline: 'raw put of the same bytes',
+      baselineValue: rawMedian,
+      ratio: ingestMedian / rawMedian,
+      ...(ingestTarget === undefined ? {} : { target: ingestTarget }),
+    },
+    {
+      metric: `playback decrypt, 32 MiB recording (${label})`,
+      value: playbackMedian,
+      unit: 'MiB/s',
+      baseline: 'raw get of the stored objects',
+      baselineValue: rawGetMedian,
+      ratio: playbackMedian / rawGetMedian,
+    },
+  ];
+}
+
+async function startPeerProcess(dataDir: string): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, peerMain], {
+    env: {
+      ...process.env,
+      S3_PEER_PORT: '0',
+      S3_PEER_PROFILE: 'r2',
+      S3_PEER_BUCKETS: BUCKET,
+      S3_PEER_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      S3_PEER_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+      S3_PEER_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.setEncoding('utf8');
+  let output = '';
+  while (!output.includes('\n')) {
+    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
+    if (child.exitCode !== null) {
+      throw new Error(`The S3 peer process exited with code ${child.exitCode} before listening.`);
+    }
+    output += chunk;
+  }
+  const { endpoint } = JSON.parse(output.split('\n')[0] ?? '{}') as { endpoint: string };
+  return {
+    endpoint,
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+export default async function run(): Promise<BenchResult> {
+  const workDir = await mkdtemp(path.join(tmpdir(), 'recordings-bench-'));
+  const db = await createTestDatabase((await checkPostgres()).available ? 'postgres' : 'pglite');
+  const peer = await startPeerProcess(path.join(workDir, 'peer'));
+  const s3 = new S3ObjectStore({
+    bucket: BUCKET,
+    endpoint: peer.endpoint,
+    region: 'auto',
+    accessKeyId: ACCESS_KEY_ID,
+    secretAccessKey: SECRET_ACCESS_KEY,
+    forcePathStyle: true,
+  });
+  try {
+    const filesystem = new FilesystemObjectStore({ rootDir: path.join(workDir, 'fs'), bucket: BUCKET });
+    const figures = [
+      ...(await measureStore(`S3 peer, R2 profile, ${db.engine}`, s3, db, { op: '>=', value: 0.8 })),
+      ...(await measureStore(`filesystem, ${db.engine}`, filesystem, db, undefined)),
+    ];
+    return { name: 'recordings', figures };
+  } finally {
+    await s3.close();
+    await peer.stop();
+    await db.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
