@@ -78,7 +78,8 @@ export async function main(argv: readonly string[], overrides: Partial<CliIo> = 
     await buildProgram(io, state).parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Commander has printed the help or the usage error; usage errors exit with 2 like CliError.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof ConfigError) {
       for (const problem of error.problems) io.stderr.write(`${problem.message}\n`);
       return 2;

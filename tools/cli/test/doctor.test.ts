@@ -316,3 +316,16 @@ describe('skillancer doctor', async () => {
     }
   });
 });
+
+describe('skillancer usage errors', () => {
+  it('exit with code 2', async () => {
+    const missing = await runCli(['storage', 'migrate'], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--to <target>' not specified");
+    const unknown = await runCli(['doctor', '--no-such-option'], {});
+    expect(unknown.code).toBe(2);
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('doctor');
+  });
+});

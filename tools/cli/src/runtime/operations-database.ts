@@ -71,6 +71,13 @@ export async function openOperationsDatabase(config: PlatformConfig, io: CliIo):
       `no database found: DATABASE_URL is not set and the embedded database ${config.database.pgliteDataDir} does not exist; set DATABASE_URL or DATA_DIR`,
     );
   }
+  if (!config.database.url) {
+    // NOTE: nothing stops a second process from opening the same PGlite directory, so this
+    // warning is the only guard against running a key job beside `skillancer start`.
+    io.stderr.write(
+      `Using the embedded PGlite database ${config.database.pgliteDataDir}; stop \`skillancer start\` first, because PGlite serves one process at a time.\n`,
+    );
+  }
   return checkedSchema(await openConfiguredDatabase(config));
 }
 
