@@ -5,7 +5,7 @@
  * 64 KiB, object put, chunk row insert) against raw `store.put` of the same bytes. Both take the
  * body as 64 KiB pieces, as a socket delivers it. The target (ingest at least 80% of raw) applies
  * to the S3 driver against the local S3 peer (R2 profile) in its own process, the path production
- * takes to R2. The filesystem driver is reported without a target: its raw put is a local write
+ * takes to R2. The filesystem driver is reported without a target. Its raw put is a local write
  * whose main-thread cost (MD5, copies) is about as large as the SHA-256 and AES-GCM that ingest
  * adds, so its ratio mostly shows the CPU cost of encryption on this machine.
  *
@@ -61,7 +61,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** The chunk as 64 KiB pieces; each piece is a fresh copy, as socket reads are. */
+/** Yields the chunk as 64 KiB pieces, each a fresh copy, as socket reads are. */
 async function* pieces(chunk: Buffer): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < chunk.length; offset += PIECE_BYTES) {
     yield Buffer.from(chunk.subarray(offset, offset + PIECE_BYTES));

@@ -25,7 +25,7 @@ async function rowCount(harness: RecordingsHarness, id: string): Promise<number>
   return recordings.rowCount + chunks.rowCount;
 }
 
-/** Each test gets its own tenant, so expired recordings of one test do not count in another. */
+/** Registers a tenant with a ready pod, so expired recordings of one test do not count in another. */
 async function newTenant(harness: RecordingsHarness) {
   const user = await harness.register();
   const client = new RecordingClient(harness.app, user);

@@ -11,7 +11,7 @@ const CHUNKS = 8;
 const CHUNK_BYTES = 16 * MIB;
 const TOTAL = CHUNKS * CHUNK_BYTES;
 
-/** Chunk `index` is 16 copies of a 1 MiB piece filled with a byte of its own, so no test holds a whole chunk. */
+/** Chunk `index` is 16 copies of a 1 MiB piece filled with a byte of its own, so the test never keeps a whole chunk. */
 function pieceOf(index: number): Buffer {
   const piece = Buffer.alloc(MIB);
   for (let offset = 0; offset < MIB; offset += 1) {
@@ -153,7 +153,7 @@ describe('recording streaming over HTTP', () => {
 
     expect(received).toBe(TOTAL);
     expect(played.digest('hex')).toBe(expected.digest('hex'));
-    // Holding the recording would take 128 MiB; a stream holds a few segments and socket buffers.
+    // Holding the recording would take 128 MiB; a stream keeps a few segments and socket buffers.
     expect(uploadGrowth).toBeLessThan(64 * MIB);
     expect(playbackGrowth).toBeLessThan(64 * MIB);
   });

@@ -80,7 +80,7 @@ export async function streamRecording(
   const event = { tenantId: principal.tenantId, actor: userActor(principal), recordingId };
 
   // The first piece is decrypted before the status is sent, so a key, seal or storage failure
-  // still becomes a proper error response; it reaches the client only after the audit event.
+  // still becomes a proper error response. The piece reaches the client only after the audit event.
   const pieces = playRecording(service.deps, recording, bytes);
   let first: IteratorResult<Buffer>;
   try {

@@ -150,7 +150,7 @@ function sealedPart(chunk: ChunkRecord) {
   };
 }
 
-/** A gap in the chunk rows; reported like a failed seal, because only a changed database causes it. */
+/** Builds the error for a gap in the chunk rows, reported like a failed seal because only a changed database causes it. */
 function integrityError(recording: RecordingRecord, reason: string): AppError {
   return new AppError(
     500,

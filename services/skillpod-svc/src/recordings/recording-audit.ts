@@ -21,7 +21,7 @@ export function userActor(principal: Principal): AuditActor {
   return { type: 'user', id: principal.userId };
 }
 
-/** One playback: who watched which recording, which bytes, and whether it was allowed. */
+/** Builds the event of one playback: who watched which recording, which bytes, and whether it was allowed. */
 export function playbackEvent(input: {
   tenantId: string;
   actor: AuditActor;

@@ -13,13 +13,18 @@ export function newChunkObjectKey(tenantId: string, storageId: string): string {
   return objectKey({ tenantId, kind: KIND, objectId: storageId, variant: randomUUID() });
 }
 
+/**
+ * Returns the prefix of all objects of one recording.
+ * NOTE: erasing a tenant deletes its recording rows by cascade from `tenants` without calling this
+ * module, so the objects stay in the bucket, unreadable once the keys are destroyed.
+ */
 export function recordingObjectPrefix(tenantId: string, storageId: string): string {
   return objectKeyPrefix({ tenantId, kind: KIND, objectId: storageId });
 }
 
 /**
  * Deletes every object under the recording's prefix, including objects of uploads that crashed
- * before their chunk row was written. Returns how many objects were deleted; throws when the store
+ * before their chunk row was written. Returns how many objects were deleted. Throws when the store
  * reports any key it could not delete, so the caller keeps the row and retries later.
  */
 export async function deleteRecordingObjects(

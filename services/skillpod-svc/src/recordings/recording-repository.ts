@@ -91,8 +91,8 @@ export class RecordingRepository {
 
   /**
    * Returns, in one query, the state and storage id of a recording of the tenant that is not being
-   * deleted, and its chunk at `index` if one is stored; null when there is no such recording.
-   * Chunk uploads use it because it skips the progress aggregate of `find`.
+   * deleted, and its chunk at `index` if one is stored. Returns null when there is no such
+   * recording. Chunk uploads use it because it skips the progress aggregate of `find`.
    */
   async findForUpload(
     tenantId: string,
@@ -147,7 +147,7 @@ export class RecordingRepository {
 
   /**
    * Stores a chunk row while the recording is in `recording`, in one statement that share-locks the
-   * recording row, so a concurrent completion waits for the insert and then sees the chunk. When
+   * recording row, so a concurrent completion waits for the insert and then finds the chunk. When
    * nothing was inserted, a second query tells why: another request stored the index first (its row
    * is returned), or the recording was completed or deleted meanwhile.
    */

@@ -18,7 +18,7 @@ export interface CompleteInput {
 /**
  * Completes a recording: checks that chunks 0 to `chunkCount - 1` are all stored and no other,
  * then seals every chunk with its offset in the whole recording and the totals (see
- * `StreamSealer`), in one transaction that holds the recording row. Completing again with the
+ * `StreamSealer`), in one transaction that locks the recording row. Completing again with the
  * same `chunkCount` and duration returns the recording unchanged (`replayed`); with other values
  * it is a 409.
  */
