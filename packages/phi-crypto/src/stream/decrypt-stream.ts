@@ -110,7 +110,7 @@ export function createDecryptStream(keys: StreamKeySource, context: StreamContex
  * Decrypts a byte range synchronously: `update` takes exactly the ciphertext bytes
  * `plan.ciphertextStart` to `plan.ciphertextEnd`, in pieces of any size, and returns the plaintext
  * of each segment once it is authenticated, trimmed to the range. `final` throws when bytes are
- * missing. It holds one segment.
+ * missing. It keeps one segment in memory.
  */
 export class RangeDecryptor {
   readonly plan: StreamRangePlan;

@@ -21,7 +21,7 @@ export interface EncryptStreamOptions {
 
 /**
  * Encrypts one stream into the segmented format, synchronously: `update` returns the header (on
- * the first call) and every segment that became complete, `final` the final segment. It holds at
+ * the first call) and every segment that became complete, `final` the final segment. It keeps at
  * most one segment of plaintext, because a full segment is sealed only when more input arrives
  * (as a non-final segment) or the input ends (as the final one).
  */

@@ -15,7 +15,7 @@ import { PhiCryptoError, requireArgument } from '../errors.js';
  * | 32    | key commitment of the content key                         |
  *
  * Segments follow: each is the AES-256-GCM ciphertext of `segmentSize` plaintext bytes plus its
- * 16-byte tag, except the final segment, which holds 0 to `segmentSize` bytes. Only an empty
+ * 16-byte tag, except the final segment, which has 0 to `segmentSize` bytes. Only an empty
  * stream has an empty final segment.
  */
 export const STREAM_MAGIC = Buffer.from('PHIS', 'latin1');
@@ -175,7 +175,7 @@ export interface PlaintextRange {
   end: number;
 }
 
-/** Which ciphertext bytes to read to decrypt a plaintext range, and how to trim the result. */
+/** Plan of a ranged read: the ciphertext bytes that decrypt a plaintext range, and how to trim the result. */
 export interface StreamRangePlan {
   plaintextBytes: number;
   firstSegment: number;

@@ -11,9 +11,9 @@ const SEGMENT_AAD_LABEL = 'skillancer/phi-crypto/stream-segment/v1';
 const MAX_CONTEXT_PART_BYTES = 512;
 
 /**
- * What a stream belongs to. Tenant, record type and record id are bound into the content key and
- * into every segment's associated data; `part` numbers the streams of one record, such as the
- * chunks of a session recording, so that two parts cannot be swapped.
+ * Owner of a stream. Tenant, record type and record id are bound into the content key and into
+ * every segment's associated data. `part` numbers the streams of one record, such as the chunks
+ * of a session recording, so that two parts cannot be swapped.
  */
 export interface StreamContext {
   tenantId: string;

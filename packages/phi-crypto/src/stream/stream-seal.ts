@@ -38,8 +38,8 @@ export interface SealedTotals {
  * Seals the list of parts of a multi-part record with HMAC-SHA256 under a key derived from the
  * tenant's data key. Each part gets its own tag over (record, part index, offset, size, header
  * digest, part count, total size), so a reader that plays only a few parts checks only their
- * tags, yet a part that was removed, reordered, duplicated, swapped with another record's or
- * replaced by a re-encryption fails its check. A seal reads `1 ‖ key version ‖ tag`, base64url.
+ * tags. A part that was removed, reordered, duplicated, swapped with another record's or replaced
+ * by a re-encryption still fails its check. A seal is `1 ‖ key version ‖ tag` in base64url.
  */
 export class StreamSealer {
   readonly keyVersion: number;
