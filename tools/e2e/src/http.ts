@@ -47,7 +47,7 @@ export function expectStatus(
     } catch {
       code = '';
     }
-    throw new FlowError(`${what}: expected HTTP ${allowed.join(' or ')}, got ${response.status}${code}`);
+    throw new FlowError(`${call}: expected HTTP ${allowed.join(' or ')}, got ${response.status}${code}`);
   }
   return response;
 }

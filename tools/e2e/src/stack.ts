@@ -45,7 +45,9 @@ export interface Stack {
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid database name ${name}`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new Error(`Invalid database name "${name}": use 1 to 63 lowercase letters, digits or underscores`);
+  }
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
