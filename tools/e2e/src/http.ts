@@ -36,7 +36,7 @@ export async function request(
 export function expectStatus(
   response: HttpResponse,
   expected: number | number[],
-  what: string,
+  call: string,
 ): HttpResponse {
   const allowed = Array.isArray(expected) ? expected : [expected];
   if (!allowed.includes(response.status)) {
