@@ -178,6 +178,18 @@ forEachEngine('recording retention', (getDb) => {
         expect(await auditEvents(harness.phi, user.tenantId, 'recording.delete')).toHaveLength(1);
       });
 
+      it('sweeps as soon as the timer starts', async () => {
+        const { client, podId } = await newTenant(harness);
+        const id = await client.record(podId, randomChunks(1000));
+        harness.advanceDays(31);
+        const sweeper = harness.sweeper({ intervalMs: 60 * 60 * 1000 });
+
+        sweeper.start();
+        await sweeper.stop();
+
+        expect(await rowCount(harness, id)).toBe(0);
+      });
+
       it('requires tenant:admin to change the policy', async () => {
         const member = await harness.registerMember();
 

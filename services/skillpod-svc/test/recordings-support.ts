@@ -48,7 +48,7 @@ export interface RecordingsHarness {
   advanceDays(days: number): void;
   now(): Date;
   /** A retention sweeper on the same database and bucket, as another replica would run it. */
-  sweeper(options?: { staleDeletingMs?: number }): RetentionSweeper;
+  sweeper(options?: { staleDeletingMs?: number; intervalMs?: number }): RetentionSweeper;
   repository: RecordingRepository;
   close(): Promise<void>;
 }

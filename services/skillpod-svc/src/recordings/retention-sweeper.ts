@@ -43,10 +43,15 @@ export class RetentionSweeper {
     this.#options = options;
   }
 
+  /**
+   * Sweeps once right away, then every `intervalMs`. The first sweep does not wait for the
+   * interval, so replicas that restart more often than that still sweep.
+   */
   start(): void {
     if (this.#options.intervalMs <= 0 || this.#timer !== undefined) {
       return;
     }
+    void this.#runLogged();
     this.#timer = setInterval(() => {
       void this.#runLogged();
     }, this.#options.intervalMs);
