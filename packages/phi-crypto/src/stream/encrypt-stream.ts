@@ -20,10 +20,11 @@ export interface EncryptStreamOptions {
 }
 
 /**
- * Encrypts one stream into the segmented format, synchronously: `update` returns the header (on
- * the first call) and every segment that became complete, `final` the final segment. It keeps at
- * most one segment of plaintext, because a full segment is sealed only when more input arrives
- * (as a non-final segment) or the input ends (as the final one).
+ * Encrypts one stream into the segmented format, synchronously. `update` returns the ciphertext
+ * that is ready: the header on the first call, then the ciphertext and tag of every segment that
+ * became complete, as separate Buffers to concatenate in order. `final` returns the final
+ * segment. It keeps at most one segment of plaintext, because a full segment is sealed only when
+ * more input arrives (as a non-final segment) or the input ends (as the final one).
  */
 export class StreamEncryptor {
   /** The header as written, which callers may store beside the ciphertext. */
@@ -61,7 +62,7 @@ export class StreamEncryptor {
     let offset = 0;
     while (offset < input.length) {
       if (this.#filled === this.#pending.length) {
-        out.push(this.#sealPending(false));
+        out.push(...this.#sealPending(false));
       }
       const take = Math.min(this.#pending.length - this.#filled, input.length - offset);
       this.#pending.set(input.subarray(offset, offset + take), this.#filled);
@@ -76,7 +77,7 @@ export class StreamEncryptor {
   final(): Buffer[] {
     const out: Buffer[] = [];
     this.#sendHeader(out);
-    out.push(this.#sealPending(true));
+    out.push(...this.#sealPending(true));
     this.destroy();
     return out;
   }
@@ -96,7 +97,7 @@ export class StreamEncryptor {
     }
   }
 
-  #sealPending(final: boolean): Buffer {
+  #sealPending(final: boolean): [Buffer, Buffer] {
     const key = this.#key;
     if (key === undefined) {
       throw new PhiCryptoError('key_destroyed', 'the stream encryptor was already finished or destroyed');
@@ -110,7 +111,7 @@ export class StreamEncryptor {
     const segment = key.sealSegment(this.#index, final, this.#pending.subarray(0, this.#filled));
     this.#index += 1;
     this.#filled = 0;
-    this.#ciphertextBytes += segment.length;
+    this.#ciphertextBytes += segment[0].length + segment[1].length;
     return segment;
   }
 }

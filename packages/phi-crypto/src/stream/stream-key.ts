@@ -120,18 +120,18 @@ export class StreamKey {
     return key;
   }
 
-  /** Encrypts one segment and returns ciphertext followed by the 16-byte tag. */
-  sealSegment(index: number, final: boolean, plaintext: Uint8Array): Buffer {
-    const out = Buffer.allocUnsafe(plaintext.length + STREAM_TAG_BYTES);
+  /**
+   * Encrypts one segment and returns its ciphertext and its 16-byte tag, which follow each other in
+   * the stream. They are returned apart so that the ciphertext is not copied once more.
+   */
+  sealSegment(index: number, final: boolean, plaintext: Uint8Array): [ciphertext: Buffer, tag: Buffer] {
     const cipher = createCipheriv('aes-256-gcm', this.#liveKey(), this.#segmentNonce(index, final), {
       authTagLength: STREAM_TAG_BYTES,
     });
     cipher.setAAD(this.#segmentAad(index, final));
-    const written = cipher.update(plaintext);
-    written.copy(out, 0);
+    const ciphertext = cipher.update(plaintext);
     cipher.final();
-    cipher.getAuthTag().copy(out, plaintext.length);
-    return out;
+    return [ciphertext, cipher.getAuthTag()];
   }
 
   /**
