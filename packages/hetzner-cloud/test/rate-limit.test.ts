@@ -45,7 +45,8 @@ describe('RatePacer', () => {
       await pacer.acquire();
       pacer.release(null);
     }
-    expect(Date.now() - started).toBeLessThan(100);
+    // A generous bound for a loaded machine: no request may wait for a refill here.
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('waits for the refill when the budget is empty', async () => {
