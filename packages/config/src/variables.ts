@@ -69,7 +69,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     }),
     type: 'enum',
     description:
-      'Run mode. In production the embedded defaults (PGlite, filesystem storage, local volumes, a generated master key) are rejected.',
+      'Run mode. In production the embedded PGlite database, filesystem storage and a generated master key are rejected; local volumes are allowed, and `skillancer doctor` warns about them.',
     defaultText: 'development',
     example: 'production',
     services: ALL,
@@ -304,7 +304,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'HETZNER_API_TOKEN',
     schema: z.string().regex(/^[A-Za-z0-9]{16,128}$/, {
       error:
-        'must be a Hetzner Cloud API token (letters and digits); create one in the Hetzner Console under Security > API tokens',
+        'must be a Hetzner Cloud API token of 16 to 128 letters and digits; create one in the Hetzner Console under Security > API tokens',
     }),
     type: 'string',
     description:

@@ -170,7 +170,7 @@ function explain(code: DatabaseErrorCode, fields: ServerErrorFields, context: Er
     case 'authentication_failed':
       return `PostgreSQL${serverSuffix(context)} rejected the credentials; check the user and password in DATABASE_URL`;
     case 'database_not_found':
-      return `the database named in DATABASE_URL does not exist on${serverSuffix(context)}; create it or fix the URL`;
+      return `the database named in DATABASE_URL does not exist${serverSuffix(context)}; create it or fix the URL`;
     case 'too_many_connections':
       return 'the server has no free connection slots; lower poolSize or raise max_connections';
     default:

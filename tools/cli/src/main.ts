@@ -7,6 +7,7 @@ import { registerKeyCommands } from './commands/keys/register.js';
 import { startPlatform } from './commands/start.js';
 import { registerStorageCommands } from './commands/storage/register.js';
 import { registerVolumeCommands } from './commands/volumes/register.js';
+import { withDotEnv } from './runtime/dotenv.js';
 import { CliError, type CliIo, CommandFailed, processIo } from './runtime/io.js';
 import { SERVICE_NAMES, type ServiceName } from './runtime/services.js';
 
@@ -75,6 +76,7 @@ export async function main(argv: readonly string[], overrides: Partial<CliIo> = 
   const io: CliIo = { ...processIo(), ...overrides };
   const state: ProgramState = { exitCode: 0 };
   try {
+    if (overrides.env === undefined) io.env = withDotEnv(io.env, io.cwd);
     await buildProgram(io, state).parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (error) {
