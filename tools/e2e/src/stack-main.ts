@@ -1,14 +1,23 @@
 /**
  * `npm run stack`: starts the production-like set-up for a developer and keeps it running until
  * Ctrl-C. It uses the machine's PostgreSQL (STACK_POSTGRES_URL, a role that may create databases)
- * and Redis (STACK_REDIS_URL), and keeps the S3 peer's objects and the master key under .data/stack.
+ * and Redis (STACK_REDIS_URL), and keeps the S3 peer's objects, the master key and the service logs
+ * under .data/stack. To start over, drop the printed database and delete that folder.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startStack } from './stack.js';
 
 const dataDir = path.resolve(process.env.STACK_DATA_DIR ?? '.data/stack');
+
+/**
+ * The stack's database is tied to its data folder, because the master key kept there must match the
+ * keys the database was written with; two checkouts on one machine then get two databases.
+ */
+const databaseName =
+  process.env.STACK_DATABASE ??
+  `skillancer_stack_${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
 
 async function stackMasterKey(): Promise<string> {
   const file = path.join(dataDir, 'master-key.hex');
@@ -26,7 +35,8 @@ try {
   const stack = await startStack({
     dataDir,
     adminDatabaseUrl: process.env.STACK_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    databaseName: process.env.STACK_DATABASE ?? 'skillancer_stack',
+    databaseName,
+    servicesLogFile: path.join(dataDir, 'services.log'),
     redisUrl: process.env.STACK_REDIS_URL ?? 'redis://127.0.0.1:6379',
     masterKeyHex: await stackMasterKey(),
   });
@@ -38,6 +48,8 @@ try {
     `  cockpit-svc   ${stack.urls.cockpit}   API docs: ${stack.urls.cockpit}/docs`,
     `  S3 peer       ${stack.s3.endpoint}`,
     `  Hetzner API   ${stack.hetznerApiUrl}`,
+    `  PostgreSQL    database ${databaseName}`,
+    `  Service logs  ${path.join(dataDir, 'services.log')}`,
     '',
     'The services run with these variables (secrets shortened):',
     ...Object.entries(stack.serviceEnv).map(([name, value]) =>

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,8 @@ export interface StackOptions {
   ports?: { auth: number; skillpod: number; cockpit: number };
   /** More variables for the services, such as `TENANT_SHRED_DELAY_HOURS`. */
   extraServiceEnv?: Record<string, string>;
+  /** Appends the services' log lines to this file. */
+  servicesLogFile?: string;
 }
 
 export interface Stack {
@@ -66,6 +69,15 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Copies a process's output lines, from the first one on, into a log file. */
+function appendOutput(managed: ManagedProcess, file: string): void {
+  const log = createWriteStream(file, { flags: 'a' });
+  log.write(`${managed.output.join('\n')}\n`);
+  managed.child.stdout?.pipe(log, { end: false });
+  managed.child.stderr?.pipe(log, { end: false });
+  managed.child.once('exit', () => log.end());
 }
 
 function withDatabase(adminUrl: string, name: string): string {
@@ -166,6 +178,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       timeoutMs: 120_000,
     });
     processes.push(services.process);
+    if (options.servicesLogFile) appendOutput(services.process, options.servicesLogFile);
 
     return {
       urls: {
