@@ -44,6 +44,9 @@ export async function checkDatabase(context: DoctorContext): Promise<CheckResult
     }
     return ok(CHECK, `${engine} reachable; all ${schema.appliedCount} migrations applied`);
   } catch (error) {
+    // The later checks skip a database that is not there; a half-open one would make them throw.
+    await context.db?.close().catch(() => undefined);
+    context.db = undefined;
     const diagnosis = diagnoseDatabase(error);
     return failed(CHECK, diagnosis.problem, diagnosis.fix);
   }
