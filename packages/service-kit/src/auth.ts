@@ -155,9 +155,19 @@ export function bearerToken(request: FastifyRequest): string {
 
 /** Adds `request.principal` and the `authenticate` hook that fills it. */
 export function installAuthentication(app: FastifyInstance, verify: AccessTokenVerifier): void {
-  app.decorateRequest('principal', null);
-  app.decorate('authenticate', async (request: FastifyRequest) => {
+  const authenticate = async (request: FastifyRequest) => {
     request.principal = await verify(bearerToken(request));
+  };
+  app.decorateRequest('principal', null);
+  app.decorate('authenticate', authenticate);
+
+  // Routes behind `authenticate` declare the bearer scheme in the OpenAPI document, so Swagger UI
+  // sends the token; a route does not have to repeat it in its schema.
+  app.addHook('onRoute', (route) => {
+    const handlers = Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    if (!handlers.includes(authenticate)) return;
+    const schema = (route.schema ?? {}) as { security?: unknown; hide?: boolean };
+    if (schema.security === undefined) route.schema = { ...schema, security: [{ bearerAuth: [] }] };
   });
 }
 

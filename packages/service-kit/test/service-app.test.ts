@@ -191,3 +191,25 @@ describe('createServiceApp', () => {
     expect(response.headers['strict-transport-security']).toBeDefined();
   });
 });
+
+describe('OpenAPI security', () => {
+  it('declares bearer auth on authenticated routes', async () => {
+    const app = await createServiceApp({
+      service: 'test-svc',
+      version: '1.0.0',
+      description: 'test',
+      logLevel: 'silent',
+      checks: {},
+      verifyAccessToken: async () => {
+        throw new Error('not called');
+      },
+    });
+    app.get('/private', { preHandler: app.authenticate, schema: { summary: 'private' } }, async () => ({}));
+    app.get('/public', { schema: { summary: 'public' } }, async () => ({}));
+    await app.ready();
+    const paths = (await app.inject({ method: 'GET', url: '/docs/json' })).json().paths;
+
+    expect(paths['/private'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(paths['/public'].get.security).toBeUndefined();
+  });
+});
