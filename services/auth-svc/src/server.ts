@@ -30,7 +30,7 @@ export async function createAuthService(
       enableOfflineQueue: false,
     });
     await redis.connect();
-    rateLimiter = new RedisRateLimiter(redis);
+    rateLimiter = new RedisRateLimiter(redis, undefined, context.metrics.observer('redis'));
     checks.redis = async () => {
       await redis.ping();
     };
@@ -40,7 +40,7 @@ export async function createAuthService(
 
   const uploads = createUploadsStore(config, {
     masterKey: context.masterKey,
-    observer: context.metrics.observer('object-storage'),
+    observer: context.metrics.observer('object-store'),
   });
   const app = await buildAuthApp({
     db: context.db,

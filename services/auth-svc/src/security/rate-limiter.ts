@@ -1,3 +1,4 @@
+import type { DependencyObserver } from '@skillancer/service-kit';
 import type { Redis } from 'ioredis';
 
 export interface RateLimitResult {
@@ -45,9 +46,31 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'skillancer:ratelimit:',
+    private readonly observer?: DependencyObserver,
   ) {}
 
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+    const started = performance.now();
+    try {
+      const result = await this.count(key, limit, windowSeconds);
+      this.observe(started, 'ok');
+      return result;
+    } catch (error) {
+      this.observe(started, 'error', (error as { code?: unknown }).code);
+      throw error;
+    }
+  }
+
+  private observe(started: number, outcome: 'ok' | 'error', code?: unknown): void {
+    this.observer?.({
+      operation: 'rate_limit_hit',
+      durationSeconds: (performance.now() - started) / 1000,
+      outcome,
+      ...(outcome === 'error' ? { errorCode: typeof code === 'string' ? code : 'redis_error' } : {}),
+    });
+  }
+
+  private async count(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     const redisKey = `${this.prefix}${key}`;
     const results = await this.redis
       .multi()
