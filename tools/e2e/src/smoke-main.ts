@@ -10,6 +10,17 @@ import { parseArgs } from 'node:util';
 import { runCriticalFlows, type Targets } from './flows/index.js';
 import { StepReporter } from './reporter.js';
 
+const USAGE = `Usage: npm run smoke -- --base-url URL
+       npm run smoke -- --auth-url URL --skillpod-url URL --cockpit-url URL
+
+Runs the critical flows with throwaway accounts against running services and prints one line per step.
+  --base-url URL       one URL for all services, when an ingress routes them by path prefix
+  --auth-url URL       auth-svc (default: SMOKE_AUTH_URL)
+  --skillpod-url URL   skillpod-svc (default: SMOKE_SKILLPOD_URL)
+  --cockpit-url URL    cockpit-svc (default: SMOKE_COCKPIT_URL)
+Exit codes: 0 all steps passed, 1 a step failed, 2 invalid arguments.
+`;
+
 function targetsFrom(argv: string[]): Targets {
   const { values } = parseArgs({
     args: argv,
@@ -18,9 +29,14 @@ function targetsFrom(argv: string[]): Targets {
       'auth-url': { type: 'string' },
       'skillpod-url': { type: 'string' },
       'cockpit-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const base = values['base-url'];
   const targets = {
     auth: values['auth-url'] ?? base ?? process.env.SMOKE_AUTH_URL,
@@ -47,7 +63,7 @@ let targets: Targets;
 try {
   targets = targetsFrom(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`smoke: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`smoke: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   process.exit(2);
 }
 
