@@ -79,7 +79,7 @@ export class AccountRepository {
     };
   }
 
-  /** The user's memberships, the personal tenant first. */
+  /** Lists the user's memberships, the personal tenant first. */
   async listMemberships(userId: string): Promise<MembershipRecord[]> {
     const { rows } = await this.db.query<MembershipRow>(
       `SELECT m.tenant_id, t.name, t.kind, m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id

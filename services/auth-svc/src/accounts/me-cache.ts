@@ -3,9 +3,9 @@ import type { MembershipRecord, UserRecord } from './account-repository.js';
 type Me = { user: UserRecord; membership: MembershipRecord };
 
 /**
- * Recently read `/auth/me` answers per user and tenant, kept for a few seconds so that clients
+ * Recently read `/auth/me` responses per user and tenant, kept for a few seconds so that clients
  * polling it do not each cost a database read. Changes made through this process call `forget`;
- * another replica may serve an answer up to `ttlMs` old.
+ * another replica may serve a response up to `ttlMs` old.
  */
 export class MeCache {
   private readonly entries = new Map<string, { value: Me; expiresAt: number }>();

@@ -7,7 +7,7 @@ export interface RateLimitResult {
   retryAfterSeconds: number;
 }
 
-/** Fixed-window counters: `hit` counts one event for `key` and says whether it is within `limit`. */
+/** Fixed-window counters: `hit` counts one event for `key` and returns whether it is within `limit`. */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
   close(): Promise<void>;

@@ -30,8 +30,8 @@ const invalidRefreshToken = () =>
 
 /**
  * Rotating refresh tokens, stored hashed. Each refresh spends the presented token and issues the
- * next one of its family; presenting a spent token again revokes the whole family, because it means
- * the token was copied.
+ * next one of its family. A spent token that comes back means the token was copied, so the whole
+ * family is revoked.
  */
 export class RefreshTokenStore {
   constructor(

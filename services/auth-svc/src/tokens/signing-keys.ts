@@ -150,7 +150,7 @@ export class SigningKeyStore {
     return this.current;
   }
 
-  /** The public keys for `/.well-known/jwks.json`: every key not retired. */
+  /** Returns the public keys for `/.well-known/jwks.json`: every key not retired. */
   publicJwks(): { keys: JWK[] } {
     return {
       keys: [...this.keys.values()].filter((key) => key.retiredAt === null).map((key) => key.publicJwk),
