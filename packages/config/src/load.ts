@@ -157,10 +157,13 @@ function requireInProduction(
   problems: ConfigProblem[],
   missing: boolean,
   variable: string,
-  what: string,
+  requirement: string,
 ): void {
   if (missing && !problems.some((problem) => problem.variable === variable)) {
-    problems.push({ variable, message: `${variable} is required when NODE_ENV=production: set ${what}` });
+    problems.push({
+      variable,
+      message: `${variable} is required when NODE_ENV=production: set ${requirement}`,
+    });
   }
 }
 

@@ -37,7 +37,7 @@ export interface ServiceAppOptions {
   version: string;
   description: string;
   logLevel: string;
-  /** Where log lines go; standard output when omitted. Tests pass a stream to read the lines. */
+  /** Destination of the log lines, standard output when omitted. Tests pass a stream to read the lines. */
   logStream?: DestinationStream;
   metrics?: ServiceMetrics;
   /** Readiness checks by dependency name, such as `database` or `object-store`. */

@@ -134,7 +134,7 @@ class VerifiedTokenCache {
   }
 }
 
-/** A JWKS key source that caches keys and refetches when a token names an unknown key id. */
+/** Creates a JWKS key source that caches keys and refetches them when a token names an unknown key id. */
 export function remoteJwks(jwksUrl: string): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUrl), {
     cooldownDuration: 30_000,
@@ -162,7 +162,7 @@ export function installAuthentication(app: FastifyInstance, verify: AccessTokenV
   app.decorate('authenticate', authenticate);
 
   // Routes behind `authenticate` declare the bearer scheme in the OpenAPI document, so Swagger UI
-  // sends the token; a route does not have to repeat it in its schema.
+  // sends the token. A route need not repeat it in its schema.
   app.addHook('onRoute', (route) => {
     const handlers = Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
     if (!handlers.includes(authenticate)) return;

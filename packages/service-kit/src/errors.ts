@@ -1,6 +1,6 @@
 /**
  * An error meant for the API client: a stable snake_case code, an HTTP status and a message that
- * says what is wrong and how to fix it. Any other error becomes a 500 `internal_error` whose
+ * states what is wrong and how to fix it. Any other error becomes a 500 `internal_error` whose
  * details stay in the log.
  */
 export class AppError extends Error {
@@ -26,7 +26,7 @@ export const unauthorized = (code: string, message: string) => new AppError(401,
 export const forbidden = (code: string, message: string) => new AppError(403, code, message);
 
 /** Also used for resources of another tenant, so that their existence is not revealed. */
-export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found`);
+export const notFound = (resource: string) => new AppError(404, 'not_found', `${resource} was not found`);
 
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 

@@ -33,7 +33,7 @@ async function runChecks(
 }
 
 /**
- * Registers `/health/live` (the process runs), `/health/ready` (every dependency answers; 503 names
+ * Registers `/health/live` (the process runs), `/health/ready` (every dependency responds; 503 names
  * the failing ones) and `/health` (both, with the version and uptime).
  */
 export function installHealthRoutes(
