@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -22,6 +21,7 @@ import { installErrorHandler } from './error-handler.js';
 import { type HealthCheck, installHealthRoutes } from './health.js';
 import { createLoggerOptions } from './logger.js';
 import { installMetrics, ServiceMetrics } from './metrics.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 /** A service's Fastify instance, typed so that route handlers see their zod schemas' types. */
 export type ServiceApp = FastifyInstance<
@@ -80,15 +80,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
+  installSecurityHeaders(app);
 
   installErrorHandler(app);
-  await app.register(helmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
   await app.register(swagger, {
     openapi: {
       info: { title: options.service, description: options.description, version: options.version },

@@ -3,8 +3,8 @@ import type { LoggerOptions } from 'pino';
 import { serializeError } from './error-serializer.js';
 
 /**
- * Field names whose values are never logged, at any depth up to three levels: credentials,
- * tokens, keys and PHI. Pino replaces them with `[redacted]`.
+ * Field names whose values are never logged: credentials, tokens, keys and PHI. They are replaced
+ * with `[redacted]` in plain objects and arrays at any depth up to `MAX_REDACTION_DEPTH`.
  */
 export const REDACTED_FIELDS = [
   'authorization',
@@ -35,17 +35,30 @@ export const REDACTED_FIELDS = [
   'plaintext',
 ] as const;
 
-function redactPaths(): string[] {
-  const paths: string[] = [];
-  for (const field of REDACTED_FIELDS) {
-    if (/^[A-Za-z_$][\w$]*$/.test(field)) {
-      paths.push(field, `*.${field}`, `*.*.${field}`);
-    } else {
-      paths.push(`*["${field}"]`, `*.*["${field}"]`);
-    }
+const REDACTED = new Set<string>(REDACTED_FIELDS.map((field) => field.toLowerCase()));
+const CENSOR = '[redacted]';
+const MAX_REDACTION_DEPTH = 8;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Returns a copy of `value` with the redacted fields censored. Only plain objects and arrays are
+ * walked: class instances such as requests and errors go through their serializers, which keep an
+ * allowlist of fields.
+ */
+function redact(value: unknown, depth: number): unknown {
+  if (depth > MAX_REDACTION_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (!isPlainObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    copy[key] = REDACTED.has(key.toLowerCase()) ? CENSOR : redact(field, depth + 1);
   }
-  paths.push('req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]');
-  return paths;
+  return copy;
 }
 
 /** Pino options shared by the services: JSON lines, ISO times, redaction and small request records. */
@@ -54,7 +67,9 @@ export function createLoggerOptions(service: string, level: string): LoggerOptio
     level,
     base: { service },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    redact: { paths: redactPaths(), censor: '[redacted]' },
+    // Redaction runs in the log formatter, so only lines that are written pay for it. Pino's `redact`
+    // option also runs on every child logger's bindings, and Fastify makes one child per request.
+    formatters: { log: (object) => redact(object, 0) as Record<string, unknown> },
     serializers: {
       err: serializeError,
       // Only an allowlist of request fields: the query string is dropped because presigned URLs and
