@@ -110,6 +110,12 @@ async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
   try {
     if (request.mode !== 'throughput') {
       const startRssMB = process.memoryUsage.rss() / MB;
+      // Sampled, because getrusage's maxRSS of a spawned child starts at its parent's resident size on
+      // Linux (the fork shares the parent's memory), which hid the upload's own peak.
+      let peakRssMB = startRssMB;
+      const sampler = setInterval(() => {
+        peakRssMB = Math.max(peakRssMB, process.memoryUsage.rss() / MB);
+      }, 5);
       const started = performance.now();
       if (request.mode === 'driver-memory') {
         await store.put('memory', source(request.bytes));
@@ -123,12 +129,10 @@ async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
           }),
         );
       }
-      return {
-        startRssMB,
-        // maxRSS is in KiB and covers the whole process, which did nothing else but load its modules.
-        peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
-        seconds: (performance.now() - started) / 1000,
-      };
+      const seconds = (performance.now() - started) / 1000;
+      clearInterval(sampler);
+      peakRssMB = Math.max(peakRssMB, process.memoryUsage.rss() / MB);
+      return { startRssMB, peakRssMB, seconds };
     }
     // Warm up both paths (connections, JIT) before measuring.
     await store.put('warm-driver', source(40 * MB));
