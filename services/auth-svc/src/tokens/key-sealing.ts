@@ -1,4 +1,4 @@
-import { createDecipheriv, createHmac } from 'node:crypto';
+import { createDecipheriv, createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
 import type { MasterKeyring } from '@skillancer/phi-crypto';
 import { unwrapSigningKeySeed, type WrappedSigningKey, wrapSigningKeySeed } from '@skillancer/phi-store';
 import { type CryptoKey, exportJWK, importJWK, type JWK } from 'jose';
@@ -38,6 +38,37 @@ export async function openSigningKey(
     return (await importJWK(jwk, ALGORITHM)) as CryptoKey;
   } finally {
     seed.fill(0);
+  }
+}
+
+/** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows it (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * Returns whether the stored public key belongs to the wrapped private key. The public half is
+ * stored in the clear, so without this check anyone able to insert a row into `signing_keys` could
+ * publish a key of their own and sign access tokens that every service accepts.
+ */
+export function publicKeyMatchesSealedKey(
+  masterKeys: MasterKeyring,
+  kid: string,
+  publicJwk: JWK,
+  wrapped: WrappedSigningKey,
+): boolean {
+  let seed: Buffer | undefined;
+  try {
+    seed = unwrapSigningKeySeed(masterKeys, kid, wrapped);
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const derived = createPublicKey(privateKey).export({ format: 'jwk' });
+    return derived.x === publicJwk.x && publicJwk.kty === 'OKP' && publicJwk.crv === 'Ed25519';
+  } catch {
+    return false;
+  } finally {
+    seed?.fill(0);
   }
 }
 

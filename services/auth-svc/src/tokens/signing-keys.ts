@@ -12,7 +12,12 @@ import {
   type JWTVerifyGetKey,
   errors as joseErrors,
 } from 'jose';
-import { openLegacySealedKey, openSigningKey, sealSigningKey } from './key-sealing.js';
+import {
+  openLegacySealedKey,
+  openSigningKey,
+  publicKeyMatchesSealedKey,
+  sealSigningKey,
+} from './key-sealing.js';
 
 type SigningKeyRow = {
   kid: string;
@@ -125,10 +130,21 @@ export class SigningKeyStore {
     for (const row of rows) {
       const publicJwk =
         typeof row.public_jwk === 'string' ? (JSON.parse(row.public_jwk) as JWK) : row.public_jwk;
+      // A key whose public half does not match its sealed private half was not written by auth-svc;
+      // it never verifies a token. Keys still in the earlier sealed format are converted at start-up.
+      if (
+        row.master_key_id !== null &&
+        !publicKeyMatchesSealedKey(this.masterKeys, row.kid, publicJwk, {
+          wrappedKey: row.private_key_ciphertext,
+          masterKeyId: row.master_key_id,
+        })
+      ) {
+        continue;
+      }
       const publicKey = (await importJWK(publicJwk, ACCESS_TOKEN_ALGORITHM)) as CryptoKey;
       keys.set(row.kid, { kid: row.kid, publicJwk, publicKey, retiredAt: row.retired_at });
     }
-    const newestActive = rows.find((row) => row.retired_at === null);
+    const newestActive = rows.find((row) => row.retired_at === null && keys.has(row.kid));
     if (newestActive && this.current?.kid !== newestActive.kid) {
       const loaded = keys.get(newestActive.kid);
       if (newestActive.master_key_id === null || loaded === undefined) {
