@@ -86,6 +86,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     mode,
     logLevel: get('LOG_LEVEL') ?? 'info',
     host: get<string>('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    trustProxy: get<boolean | number | string>('TRUST_PROXY') ?? false,
     portOverride: get<number>('PORT'),
     ports: {
       auth: authPort,

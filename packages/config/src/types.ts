@@ -34,6 +34,8 @@ export interface PlatformConfig {
   mode: RunMode;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   host: string;
+  /** Fastify's `trustProxy`: which proxies may set the client address. */
+  trustProxy: boolean | number | string;
   /** Set when `PORT` is given; it overrides the per-service port of a service started alone. */
   portOverride?: number;
   ports: { auth: number; skillpod: number; cockpit: number };

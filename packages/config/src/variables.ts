@@ -95,6 +95,25 @@ export const VARIABLES: readonly VariableSpec[] = [
     services: ['auth-svc', 'skillpod-svc', 'cockpit-svc'],
   },
   {
+    name: 'TRUST_PROXY',
+    schema: z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, {
+        error:
+          'must be true, false, a number of proxy hops, or comma-separated proxy addresses or CIDR ranges',
+      })
+      .transform((value): boolean | number | string => {
+        if (value === 'true' || value === 'false') return value === 'true';
+        return /^\d+$/.test(value) ? Number(value) : value;
+      }),
+    type: 'string',
+    description:
+      'Which proxies in front of the services to trust for the client address (X-Forwarded-For): true for all, a hop count, or addresses and CIDR ranges such as the ingress pods. Login rate limits per IP need it behind an ingress.',
+    defaultText: 'false',
+    example: '10.42.0.0/16',
+    services: ['auth-svc', 'skillpod-svc', 'cockpit-svc'],
+  },
+  {
     name: 'PORT',
     schema: port,
     type: 'port',

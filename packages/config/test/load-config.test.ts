@@ -119,3 +119,18 @@ describe('loadConfig', () => {
     expect(problems[0]).not.toContain('secret-with-dash');
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['10.42.0.0/16,127.0.0.1', '10.42.0.0/16,127.0.0.1'],
+  ])('parses %s', (raw, expected) => {
+    expect(loadConfig({ TRUST_PROXY: raw }, '/srv/app').trustProxy).toEqual(expected);
+  });
+
+  it('rejects a word', () => {
+    expect(problemsOf({ TRUST_PROXY: 'yes please' })[0]).toMatch(/^TRUST_PROXY must be true, false/);
+  });
+});

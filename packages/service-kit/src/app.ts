@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyServerOptions,
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -45,7 +46,14 @@ export interface ServiceAppOptions {
   /** Enables `app.authenticate` for routes that need an access token. */
   verifyAccessToken?: AccessTokenVerifier;
   bodyLimit?: number;
-  trustProxy?: boolean;
+  /** Fastify's `trustProxy`: true, a hop count, or trusted proxy addresses and CIDR ranges. */
+  trustProxy?: boolean | number | string;
+}
+
+/** Fastify's types lack the hop count that its proxy-addr dependency accepts, so a count becomes a function. */
+function trustProxyOption(value: boolean | number | string | undefined): FastifyServerOptions['trustProxy'] {
+  if (typeof value === 'number') return (_address: string, hop: number) => hop < value;
+  return value ?? false;
 }
 
 const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/health', '/metrics']);
@@ -60,10 +68,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   const logger = pino(createLoggerOptions(options.service, options.logLevel), options.logStream);
   const metrics = options.metrics ?? new ServiceMetrics(options.service);
 
-  const app: FastifyInstance = Fastify({
+  const serverOptions: FastifyServerOptions & { loggerInstance: FastifyBaseLogger } = {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
     requestIdHeader: 'x-request-id',
     logController: new LogController({
       requestIdLogLabel: 'requestId',
@@ -76,7 +84,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-  });
+  };
+  const app: FastifyInstance = Fastify(serverOptions);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -213,3 +213,35 @@ describe('OpenAPI security', () => {
     expect(paths['/public'].get.security).toBeUndefined();
   });
 });
+
+describe('trustProxy', () => {
+  async function clientIp(trustProxy: boolean | number | string | undefined): Promise<string> {
+    const app = await createServiceApp({
+      service: 's',
+      version: '1',
+      description: 'd',
+      logLevel: 'silent',
+      checks: {},
+      trustProxy,
+    });
+    app.get('/ip', async (request) => ({ ip: request.ip }));
+    const response = await app.inject({
+      method: 'GET',
+      url: '/ip',
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    return response.json().ip;
+  }
+
+  it('ignores X-Forwarded-For by default', async () => {
+    expect(await clientIp(undefined)).toBe('127.0.0.1');
+  });
+
+  it('takes the client address from a trusted proxy range', async () => {
+    expect(await clientIp('127.0.0.0/8')).toBe('203.0.113.7');
+  });
+
+  it('takes the client address across a hop count', async () => {
+    expect(await clientIp(1)).toBe('203.0.113.7');
+  });
+});

@@ -31,6 +31,8 @@ export interface AuthAppDependencies {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   logLevel: string;
+  /** Fastify's `trustProxy`, from `TRUST_PROXY`. */
+  trustProxy?: boolean | number | string;
   logStream?: DestinationStream;
   metrics?: ServiceMetrics;
   loginLimits?: LoginLimits;
@@ -60,6 +62,7 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
     version: deps.version ?? '0.1.0',
     description: 'Accounts, tenants, tokens, profiles and PHI protection',
     logLevel: deps.logLevel,
+    trustProxy: deps.trustProxy,
     logStream: deps.logStream,
     metrics: deps.metrics,
     checks: {

@@ -52,6 +52,7 @@ export async function createAuthService(
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
     logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
     metrics: context.metrics,
     checks,
     media: {

@@ -28,6 +28,8 @@ export interface CockpitAppDependencies {
   invoiceStore: ObjectStore;
   verifyAccessToken: AccessTokenVerifier;
   logLevel: string;
+  /** Fastify's `trustProxy`, from `TRUST_PROXY`. */
+  trustProxy?: boolean | number | string;
   logStream?: DestinationStream;
   metrics?: ServiceMetrics;
   checks?: Record<string, HealthCheck>;
@@ -45,6 +47,7 @@ export async function buildCockpitApp(deps: CockpitAppDependencies): Promise<Ser
     version: deps.version ?? '0.1.0',
     description: "The freelancer's business cockpit: invoices rendered to PDF",
     logLevel: deps.logLevel,
+    trustProxy: deps.trustProxy,
     logStream: deps.logStream,
     metrics: deps.metrics,
     checks: {

@@ -35,6 +35,7 @@ export async function createCockpitService(
         issuer: config.auth.issuer,
       }),
       logLevel: config.logLevel,
+      trustProxy: config.trustProxy,
       metrics: context.metrics,
     });
     return {

@@ -22,6 +22,8 @@ export interface SkillpodAppDependencies {
   /** Receives pod lifecycle events; defaults to a sink that logs them. */
   events?: PodEventSink;
   logLevel: string;
+  /** Fastify's `trustProxy`, from `TRUST_PROXY`. */
+  trustProxy?: boolean | number | string;
   logStream?: DestinationStream;
   metrics?: ServiceMetrics;
   checks?: Record<string, HealthCheck>;
@@ -46,6 +48,7 @@ export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<S
     version: deps.version ?? '0.1.0',
     description: 'SkillPods: secure remote workspaces with persistent volumes and session recordings',
     logLevel: deps.logLevel,
+    trustProxy: deps.trustProxy,
     logStream: deps.logStream,
     metrics,
     checks: {

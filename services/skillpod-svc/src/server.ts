@@ -60,6 +60,7 @@ export async function createSkillpodService(
     events: new AuditTrailPodEventSink(phi.audit),
     pods: { location: config.volumes.location, defaultSizeGb: config.volumes.defaultSizeGb },
     logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
     metrics: context.metrics,
     recordings: {
       store: recordingStore,
