@@ -22,6 +22,9 @@ rendered="$(mktemp)"
 trap 'rm -f "$rendered"' EXIT
 (cd "$dir" && kubectl kustomize . | sed "s#\(image: .*platform-core\):latest#\1:$tag#") > "$rendered"
 
+echo "==> Applying the config map (the migration job reads it)"
+kubectl -n "$namespace" apply -f "$here/kubernetes/base/configmap.yaml"
+
 echo "==> Running database migrations ($tag)"
 kubectl -n "$namespace" delete job skillancer-migrate --ignore-not-found
 image="$(grep -m1 'image:' "$rendered" | awk '{print $2}')"
