@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { AccountRepository } from './accounts/account-repository.js';
 import { AccountService, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './accounts/account-service.js';
 import { MeCache } from './accounts/me-cache.js';
+import { purgeErasedUploads } from './gdpr/upload-purge.js';
 import { type MediaDependencies, registerMediaRoutes } from './media/media-routes.js';
 import { openKeyHierarchy, type PhiSettings, registerPhiFeatures } from './phi/phi-setup.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -90,6 +91,10 @@ export async function buildAuthApp(deps: AuthAppDependencies): Promise<ServiceAp
   const meCache = new MeCache();
   registerAuthRoutes(app, { accounts, repository, meCache });
   if (media !== undefined) registerMediaRoutes(app, { db: deps.db, ...media });
-  registerPhiFeatures(app, { phi, accounts: repository, meCache, settings: deps.phi });
+  const purgeUploads =
+    media === undefined
+      ? undefined
+      : () => purgeErasedUploads({ db: deps.db, store: media.store, log: app.log });
+  registerPhiFeatures(app, { phi, accounts: repository, meCache, settings: deps.phi, purgeUploads });
   return app;
 }

@@ -10,6 +10,8 @@ export function startShredTimer(options: {
   store: PhiStore;
   intervalMs: number;
   log: FastifyBaseLogger;
+  /** Runs after each shred run, for clean-up outside the database such as deleting uploads. */
+  afterRun?: () => Promise<unknown>;
 }): () => void {
   const { store, log } = options;
   let running = false;
@@ -39,6 +41,7 @@ export function startShredTimer(options: {
           'tenant shred failed; the next run retries it',
         );
       }
+      await options.afterRun?.();
     } catch (error) {
       log.error({ error: error instanceof Error ? error.message : String(error) }, 'shred job failed');
     } finally {

@@ -73,7 +73,14 @@ export async function openKeyHierarchy(deps: {
  */
 export function registerPhiFeatures(
   app: ServiceApp,
-  deps: { phi: PhiStore; accounts: AccountRepository; meCache?: MeCache; settings?: PhiSettings },
+  deps: {
+    phi: PhiStore;
+    accounts: AccountRepository;
+    meCache?: MeCache;
+    settings?: PhiSettings;
+    /** Deletes the uploads of executed erasures; runs after each shred job run. */
+    purgeUploads?: () => Promise<unknown>;
+  },
 ): void {
   const { phi } = deps;
   const profiles = new ProfileService(phi, new ProfileRepository(phi.db));
@@ -88,7 +95,9 @@ export function registerPhiFeatures(
 
   const interval = deps.settings?.shredJobIntervalMs;
   const stopTimer =
-    interval === undefined ? undefined : startShredTimer({ store: phi, intervalMs: interval, log: app.log });
+    interval === undefined
+      ? undefined
+      : startShredTimer({ store: phi, intervalMs: interval, log: app.log, afterRun: deps.purgeUploads });
   app.addHook('onClose', async () => {
     stopTimer?.();
     phi.close();
