@@ -155,7 +155,7 @@ describe('auth-svc media on the local S3 peer', () => {
       expect(peer.listKeys(BUCKET).filter((key) => key.endsWith('.webp'))).toHaveLength(5);
 
       const metrics = await service.metrics.registry.metrics();
-      expect(metrics).toMatch(/dependency_calls_total\{[^}]*dependency="object-storage"[^}]*operation="put"/);
+      expect(metrics).toMatch(/dependency_calls_total\{[^}]*dependency="object-store"[^}]*operation="put"/);
     } finally {
       await service.close();
     }
