@@ -37,6 +37,13 @@ describe('skillancer audit verify', () => {
     expect(run.stdout).toMatch(/^All \d+ audit chain\(s\) verify \(\d+ event\(s\)\)\.$/m);
   });
 
+  it('rejects an unknown tenant id', async () => {
+    const run = await verify(['--tenant', '00000000-0000-0000-0000-000000000000']);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^Unknown tenant id\(s\): 00000000-0000-0000-0000-000000000000;/m);
+  });
+
   it('prints JSON', async () => {
     const run = await verify(['--json']);
     const summary = JSON.parse(run.stdout) as { brokenChains: number; chainsVerified: number };

@@ -18,6 +18,22 @@ export async function verifyAudit(
   const progress = output.throttledProgress();
   const db = await openOperationsDatabase(config, io);
   try {
+    const unknown: string[] = [];
+    for (const tenantId of options.tenantIds) {
+      // A shredded tenant may be gone from `tenants` while its chain remains, so either counts.
+      const { rowCount } = await db.query(
+        `SELECT 1 FROM tenants WHERE id::text = $1
+         UNION ALL SELECT 1 FROM phi_audit_chain_heads WHERE tenant_id::text = $1`,
+        [tenantId],
+      );
+      if (rowCount === 0) unknown.push(tenantId);
+    }
+    if (unknown.length > 0) {
+      output.line(
+        `Unknown tenant id(s): ${unknown.join(', ')}; no tenant and no audit chain has this id, so check it.`,
+      );
+      return 1;
+    }
     const summary = await verifyAuditChains(new AuditTrail(db), {
       ...(options.tenantIds.length > 0 ? { tenantIds: options.tenantIds } : {}),
       onProgress: (step) =>
