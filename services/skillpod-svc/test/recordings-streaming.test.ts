@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordingsHarness, type RecordingUser, startRecordingsHarness } from './recordings-support.js';
 
 const MIB = 1024 * 1024;
-const CHUNKS = 8;
+const CHUNKS = 16;
 const CHUNK_BYTES = 16 * MIB;
 const TOTAL = CHUNKS * CHUNK_BYTES;
 
@@ -93,7 +93,7 @@ describe('recording streaming over HTTP', () => {
     });
   }
 
-  it('uploads and plays 128 MiB with bounded memory', async () => {
+  it('uploads and plays 256 MiB with bounded memory', async () => {
     const podId = await harness.readyPod(owner);
     const started = await send(
       'POST',
@@ -153,8 +153,10 @@ describe('recording streaming over HTTP', () => {
 
     expect(received).toBe(TOTAL);
     expect(played.digest('hex')).toBe(expected.digest('hex'));
-    // Holding the recording would take 128 MiB; a stream keeps a few segments and socket buffers.
-    expect(uploadGrowth).toBeLessThan(64 * MIB);
-    expect(playbackGrowth).toBeLessThan(64 * MIB);
+    // Holding the recording would take 256 MiB. A stream keeps one chunk, a few segments and socket
+    // buffers, but garbage that the collector has not reclaimed yet counts too, and how much of it
+    // there is differs between Node.js versions, so the bound is less than half the recording.
+    expect(uploadGrowth).toBeLessThan(112 * MIB);
+    expect(playbackGrowth).toBeLessThan(112 * MIB);
   });
 });
