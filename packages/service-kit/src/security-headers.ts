@@ -1,23 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Response headers of an API that serves only JSON: no content may load, nothing may frame it, and
- * browsers must keep to HTTPS and the declared content type. These are helmet 8.3's default headers
- * with a stricter Content-Security-Policy; Swagger UI's routes replace the policy with their own.
+ * Response headers of an API that serves only JSON: no content may load, nothing may frame it,
+ * browsers must keep to HTTPS and the declared content type, and no URL leaks through the referrer.
+ * Helmet's browser-page headers (X-XSS-Protection, X-Download-Options, X-DNS-Prefetch-Control,
+ * Origin-Agent-Cluster, X-Permitted-Cross-Domain-Policies) are left out because they do nothing
+ * for JSON responses; each header costs a validation and bytes on every response. Swagger UI's
+ * routes replace the policy with their own.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-site',
-  'origin-agent-cluster': '?1',
   'referrer-policy': 'no-referrer',
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
+  'x-frame-options': 'DENY',
 });
 
 /**

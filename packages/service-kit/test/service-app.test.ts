@@ -245,3 +245,21 @@ describe('trustProxy', () => {
     expect(await clientIp(1)).toBe('203.0.113.7');
   });
 });
+
+describe('security headers', () => {
+  it('sends every header of the JSON API set', async () => {
+    const app = await createServiceApp({
+      service: 's',
+      version: '1',
+      description: 'd',
+      logLevel: 'silent',
+      checks: {},
+    });
+    const response = await app.inject({ method: 'GET', url: '/health/live' });
+
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['cross-origin-resource-policy']).toBe('same-site');
+    expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
+  });
+});
