@@ -1,45 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { type HetznerCall, HetznerClient, type HetznerClientOptions } from '@skillancer/hetzner-cloud';
+import { type HetznerCall, HetznerClient } from '@skillancer/hetzner-cloud';
 import {
   type HetznerSimulator,
   SKILLPOD_NODE_LABEL,
   startHetznerSimulator,
 } from '@skillancer/testing/hetzner';
 import { HetznerVolumeProvider } from '@skillancer/volumes';
+import { HOURLY_LIMIT, isPoll, NODES, SCALED_CLIENT_TIMINGS, SCALED_DURATIONS } from './hetzner-scale.js';
 import type { BenchFigure, BenchResult } from './types.js';
 
-// Volume lifecycle cost against the Hetzner simulator. Action durations and the client's poll and retry
-// timings are both scaled to a tenth of real ones, so request counts stay realistic while the run is short.
-// For example, a 4 s create takes 400 ms, and polling starts at 100 ms and doubles up to 1 s instead of 10 s.
+// Volume lifecycle cost against the Hetzner simulator, on the shortened time scale of hetzner-scale.ts.
 
-const SCALE = 0.1;
-const DURATIONS = {
-  create_volume: 4_000 * SCALE,
-  attach_volume: 5_000 * SCALE,
-  detach_volume: 4_000 * SCALE,
-  resize_volume: 4_000 * SCALE,
-  change_protection: 0,
-};
-const CLIENT_TIMINGS: Omit<HetznerClientOptions, 'token'> = {
-  retry: { baseMs: 1_000 * SCALE, capMs: 60_000 * SCALE },
-  poll: {
-    initialDelayMs: 1_000 * SCALE,
-    baseMs: 1_000 * SCALE,
-    capMs: 10_000 * SCALE,
-    timeoutMs: 600_000 * SCALE,
-  },
-  lockedRetry: { baseMs: 1_000 * SCALE, capMs: 10_000 * SCALE, maxTries: 12 },
-};
 const CONCURRENT_VOLUMES = 100;
-const NODES = 8;
 const VOLUMES_PER_SERVER = 16;
-const HOURLY_LIMIT = 3_600;
 
 function count(calls: readonly HetznerCall[], predicate: (call: HetznerCall) => boolean): number {
   return calls.filter(predicate).length;
 }
-
-const isPoll = (call: HetznerCall): boolean => call.operation === 'get_actions';
 
 async function setup(): Promise<{
   simulator: HetznerSimulator;
@@ -48,7 +25,7 @@ async function setup(): Promise<{
   calls: HetznerCall[];
 }> {
   const simulator = await startHetznerSimulator({
-    durations: DURATIONS,
+    durations: SCALED_DURATIONS,
     servers: Array.from({ length: NODES }, (_, index) => ({
       name: `skillpod-node-${index + 1}`,
       location: 'fsn1',
@@ -57,7 +34,7 @@ async function setup(): Promise<{
   });
   const calls: HetznerCall[] = [];
   const client = new HetznerClient({
-    ...CLIENT_TIMINGS,
+    ...SCALED_CLIENT_TIMINGS,
     token: simulator.token,
     endpoint: simulator.url,
     observer: (call) => calls.push(call),
@@ -146,7 +123,7 @@ async function measureConcurrent(figures: BenchFigure[]): Promise<void> {
     for (const volume of volumes)
       perServer.set(volume.serverId as string, (perServer.get(volume.serverId as string) ?? 0) + 1);
     const busiest = Math.max(...perServer.values());
-    const actionsAloneMs = DURATIONS.create_volume + busiest * DURATIONS.attach_volume;
+    const actionsAloneMs = SCALED_DURATIONS.create_volume + busiest * SCALED_DURATIONS.attach_volume;
     const polls = count(calls, isPoll);
     const locked = count(calls, (call) => call.errorCode === 'locked');
 

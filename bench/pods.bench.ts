@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { buildAuthApp, MemoryRateLimiter } from '@skillancer/auth-svc';
-import { type HetznerCall, HetznerClient, type HetznerClientOptions } from '@skillancer/hetzner-cloud';
+import { type HetznerCall, HetznerClient } from '@skillancer/hetzner-cloud';
 import { createAccessTokenVerifier, ServiceMetrics } from '@skillancer/service-kit';
 import { buildSkillpodApp, DEFAULT_TENANT_LABEL_KEY, type SkillpodApp } from '@skillancer/skillpod-svc';
 import { createTestDatabase, type TestDatabase } from '@skillancer/testing/database';
@@ -11,29 +11,14 @@ import {
 } from '@skillancer/testing/hetzner';
 import { HetznerVolumeProvider } from '@skillancer/volumes';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { HOURLY_LIMIT, isPoll, NODES, SCALED_CLIENT_TIMINGS, SCALED_DURATIONS } from './hetzner-scale.js';
 import type { BenchFigure, BenchResult } from './types.js';
 
-// SkillPods created and deleted through skillpod-svc (HTTP inject, PGlite, Hetzner simulator). Action
-// durations and the client's poll and retry timings are scaled to a tenth of real ones, as in the
-// hetzner-volumes benchmark, so request counts stay realistic while the run stays short.
+// SkillPods created and deleted through skillpod-svc (HTTP inject, PGlite, Hetzner simulator), on the
+// shortened time scale of hetzner-scale.ts.
 
-const SCALE = 0.1;
-const DURATIONS = {
-  create_volume: 4_000 * SCALE,
-  attach_volume: 5_000 * SCALE,
-  detach_volume: 4_000 * SCALE,
-  resize_volume: 4_000 * SCALE,
-  change_protection: 0,
-};
-const CLIENT_TIMINGS: Omit<HetznerClientOptions, 'token'> = {
-  retry: { baseMs: 1_000 * SCALE, capMs: 60_000 * SCALE },
-  poll: { initialDelayMs: 1_000 * SCALE, baseMs: 1_000 * SCALE, capMs: 10_000 * SCALE, timeoutMs: 60_000 },
-  lockedRetry: { baseMs: 1_000 * SCALE, capMs: 10_000 * SCALE, maxTries: 12 },
-};
-const NODES = 8;
 const CONCURRENT_PODS = 100;
 const ROUNDS = 3;
-const HOURLY_LIMIT = 3_600;
 const ISSUER = 'skillancer-bench';
 
 interface Setup {
@@ -49,7 +34,7 @@ interface Setup {
 
 async function setup(): Promise<Setup> {
   const simulator = await startHetznerSimulator({
-    durations: DURATIONS,
+    durations: SCALED_DURATIONS,
     servers: Array.from({ length: NODES }, (_, index) => ({
       name: `skillpod-node-${index + 1}`,
       location: 'fsn1',
@@ -76,7 +61,7 @@ async function setup(): Promise<Setup> {
 
   const calls: HetznerCall[] = [];
   const client = new HetznerClient({
-    ...CLIENT_TIMINGS,
+    ...SCALED_CLIENT_TIMINGS,
     token: simulator.token,
     endpoint: simulator.url,
     observer: (call) => calls.push(call),
@@ -107,8 +92,6 @@ async function setup(): Promise<Setup> {
     },
   };
 }
-
-const isPoll = (call: HetznerCall): boolean => call.operation === 'get_actions';
 
 async function createThroughService(env: Setup): Promise<string> {
   const response = await env.app.inject({
@@ -227,7 +210,7 @@ async function measureConcurrent(figures: BenchFigure[]): Promise<void> {
       if (volume.serverId !== null) perServer.set(volume.serverId, (perServer.get(volume.serverId) ?? 0) + 1);
     }
     const busiest = Math.max(...perServer.values());
-    const actionsAloneMs = DURATIONS.create_volume + busiest * DURATIONS.attach_volume;
+    const actionsAloneMs = SCALED_DURATIONS.create_volume + busiest * SCALED_DURATIONS.attach_volume;
     const polls = env.calls.filter(isPoll).length;
 
     figures.push(
