@@ -152,7 +152,7 @@ async function measureConcurrent(figures: BenchFigure[]): Promise<void> {
       },
     );
     if (simulator.state.volumes.size !== CONCURRENT_VOLUMES)
-      throw new Error('the simulator holds an unexpected number of volumes');
+      throw new Error('the simulator contains an unexpected number of volumes after the benchmark run');
     if (busiest > VOLUMES_PER_SERVER) throw new Error('a server got more than 16 volumes');
   } finally {
     await simulator.close();

@@ -17,7 +17,7 @@ afterEach(async () => {
   }
 });
 
-/** A bare HTTP server for responses the simulator does not send, such as bodies that are not JSON or none at all. */
+/** Starts a bare HTTP server for responses the simulator never sends, such as bodies that are not JSON or empty. */
 async function rawServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
   rawServers.push(server);
@@ -134,7 +134,7 @@ describe('retry', () => {
     let hits = 0;
     const endpoint = await rawServer((_request, response) => {
       hits += 1;
-      if (hits === 1) return; // never answer the first request
+      if (hits === 1) return; // never respond to the first request
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ locations: [] }));
     });
     const client = new HetznerClient({ ...FAST, timeoutMs: 100, token: SECRET, endpoint });

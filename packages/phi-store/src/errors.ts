@@ -45,7 +45,7 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-/** Throws `invalid_argument` unless `value` is a UUID; `name` says which argument it was. */
+/** Throws `invalid_argument` unless `value` is a UUID; `name` names the argument in the message. */
 export function requireUuid(value: string, name: string): void {
   if (!isUuid(value)) {
     throw new PhiStoreError('invalid_argument', `${name} must be a UUID, got ${JSON.stringify(value)}`);

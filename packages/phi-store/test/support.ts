@@ -14,7 +14,7 @@ export function keyring(current = MASTER_KEY_HEX, previous: string[] = []): Mast
   );
 }
 
-/** A clock the test moves by hand. */
+/** Creates a clock the test moves by hand. */
 export function manualClock(start = Date.parse('2025-06-01T12:00:00.000Z')) {
   let now = start;
   return {

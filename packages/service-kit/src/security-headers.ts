@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
  * browsers must keep to HTTPS and the declared content type, and no URL leaks through the referrer.
  * Helmet's browser-page headers (X-XSS-Protection, X-Download-Options, X-DNS-Prefetch-Control,
  * Origin-Agent-Cluster, X-Permitted-Cross-Domain-Policies) are left out because they do nothing
- * for JSON responses; each header costs a validation and bytes on every response. Swagger UI's
+ * for JSON responses, and each header costs a validation and bytes on every response. Swagger UI's
  * routes replace the policy with their own.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -24,7 +24,7 @@ describe('Hetzner provider fault scenarios', () => {
   it('creates two volumes on one server at once', async () => {
     const { provider, simulator, calls } = await startProvider({
       servers: [{ name: 'only-node', location: 'fsn1', labels: NODE }],
-      // The attach runs long enough that the second create finishes while the first attach holds the server.
+      // The attach runs long enough that the second create finishes while the first attach still locks the server.
       durations: { create_volume: 30, attach_volume: 200 },
     });
     const [a, b] = await Promise.all([

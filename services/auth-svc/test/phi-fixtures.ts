@@ -21,7 +21,7 @@ export class LogCapture extends Writable {
   }
 }
 
-/** A clock the test moves by hand. */
+/** Creates a clock the test moves by hand. */
 export function manualClock(start = Date.now()) {
   let now = start;
   return {
@@ -57,7 +57,7 @@ export async function buildPhiApp(
   return app;
 }
 
-/** A PhiStore on the same database and master key as the app, as the CLI would open it. */
+/** Opens a PhiStore on the same database and master key as the app, as the CLI would. */
 export function operatorStore(db: Database, clock?: () => number): PhiStore {
   return createPhiStore({
     db,

@@ -43,7 +43,7 @@ function sharedCases(name: string, create: () => RateLimiter) {
 
     it('counts keys separately', async () => {
       const limiter = create();
-      await limiter.hit('a-' + randomUUID(), 1, 60);
+      await limiter.hit(`a-${randomUUID()}`, 1, 60);
 
       expect((await limiter.hit(`b-${randomUUID()}`, 1, 60)).allowed).toBe(true);
     });

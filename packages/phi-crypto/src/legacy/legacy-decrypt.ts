@@ -27,7 +27,7 @@ export interface LegacyDecryptInput {
  * UTF-8 tenant id as salt, 100,000 iterations, 32 bytes. Runs on the libuv thread pool, so it
  * costs 20–30 ms of a pool thread (not of the event loop) per value.
  */
-// NOTE: this takes the 32 decoded key bytes as the PBKDF2 password, as the format description says.
+// NOTE: this takes the 32 decoded key bytes as the PBKDF2 password, as the format description states.
 // No value written by the earlier service was available to confirm it did not use the hex text.
 export async function deriveLegacyKey(masterKey: MasterKey, salt: Buffer, tenantId: string): Promise<Buffer> {
   return pbkdf2Async(

@@ -19,7 +19,7 @@ export interface AuditEventInput {
   /** Dotted verb such as `phi.reveal`, `key.rotate` or `tenant.shred`. */
   action: string;
   resource: { type: string; id: string };
-  /** Why the operation ran, such as `treatment`, `display`, `erasure` or `key_rotation`. */
+  /** Reason for the operation, such as `treatment`, `display`, `erasure` or `key_rotation`. */
   purpose: string;
   outcome: 'success' | 'failure' | 'denied';
   /** Data key version involved, when one was. */

@@ -152,7 +152,7 @@ export class InvoiceService {
     return { invoice, payment: { ...payment, createdAt: invoice.updatedAt } };
   }
 
-  /** The issuer printed when a draft names none: the tenant's name. */
+  /** Returns the issuer printed when a draft names none: the tenant's name. */
   private async defaultIssuer(tenantId: string): Promise<IssuerSnapshot> {
     const { rows } = await this.db.query<{ name: string }>('SELECT name FROM tenants WHERE id = $1', [
       tenantId,
