@@ -52,7 +52,7 @@ export function buildProgram(io: CliIo = processIo(), state: ProgramState = { ex
   db.command('migrate')
     .description('Apply pending migrations to DATABASE_URL (or the embedded PGlite database)')
     .action(async () => {
-      await migrateDatabase(config());
+      await migrateDatabase(config(), io);
     });
 
   registerDoctorCommand(program, { io, state });

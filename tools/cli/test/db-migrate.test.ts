@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationSummary } from '../src/commands/db.js';
+import { createDataDir, type DataDir, runCli } from './support.js';
+
+let dataDir: DataDir;
+
+beforeAll(async () => {
+  dataDir = await createDataDir({ migrated: false });
+});
+
+afterAll(async () => {
+  await dataDir?.remove();
+});
+
+describe('skillancer db migrate', () => {
+  it('names the migrations it applied', async () => {
+    const run = await runCli(['db', 'migrate'], { NODE_ENV: 'test', DATA_DIR: dataDir.path });
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^Applied \d+ migrations to the pglite database \(0001_foundation\.sql, [^)]+\); it is up to date\.\n$/,
+    );
+  });
+
+  it('says when nothing was pending', async () => {
+    const run = await runCli(['db', 'migrate'], { NODE_ENV: 'test', DATA_DIR: dataDir.path });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('No pending migrations; the pglite database is up to date.\n');
+  });
+
+  it('uses the singular for one migration', () => {
+    expect(migrationSummary('postgres', ['0002_accounts.sql'])).toBe(
+      'Applied 1 migration to the postgres database (0002_accounts.sql); it is up to date.',
+    );
+  });
+});
