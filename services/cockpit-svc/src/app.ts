@@ -9,9 +9,10 @@ import {
   createServiceApp,
   type HealthCheck,
   type ServiceApp,
-  type ServiceMetrics,
+  ServiceMetrics,
 } from '@skillancer/service-kit';
 import type { DestinationStream } from 'pino';
+import { registerInvoicePurge } from './erasure/register-invoice-purge.js';
 import type { Invoice } from './invoices/invoice.js';
 import { InvoiceDocuments } from './invoices/invoice-documents.js';
 import { InvoiceService } from './invoices/invoice-service.js';
@@ -38,10 +39,16 @@ export interface CockpitAppDependencies {
   now?: () => Date;
   /** PDF renderer; tests may count or slow down renders. */
   renderPdf?: (invoice: Invoice) => Promise<Buffer>;
+  /**
+   * Milliseconds between runs of the purge that deletes the invoice PDFs of erased tenants; without
+   * it no timer runs.
+   */
+  erasurePurgeIntervalMs?: number;
 }
 
 /** Builds cockpit-svc: invoices and their PDFs. */
 export async function buildCockpitApp(deps: CockpitAppDependencies): Promise<ServiceApp> {
+  const metrics = deps.metrics ?? new ServiceMetrics('cockpit-svc');
   const app = await createServiceApp({
     service: 'cockpit-svc',
     version: deps.version ?? '0.1.0',
@@ -49,7 +56,7 @@ export async function buildCockpitApp(deps: CockpitAppDependencies): Promise<Ser
     logLevel: deps.logLevel,
     trustProxy: deps.trustProxy,
     logStream: deps.logStream,
-    metrics: deps.metrics,
+    metrics,
     checks: {
       database: () => deps.db.ping(),
       'object-store': () => deps.invoiceStore.checkBucket(),
@@ -70,5 +77,11 @@ export async function buildCockpitApp(deps: CockpitAppDependencies): Promise<Ser
   if (deps.invoiceStore instanceof FilesystemObjectStore && deps.invoiceStore.presigner !== undefined) {
     await registerFilesystemObjectRoutes(app, deps.invoiceStore, { prefix: FILESYSTEM_DOWNLOAD_PREFIX });
   }
+  registerInvoicePurge(app, {
+    db: deps.db,
+    store: deps.invoiceStore,
+    metrics,
+    ...(deps.erasurePurgeIntervalMs === undefined ? {} : { intervalMs: deps.erasurePurgeIntervalMs }),
+  });
   return app;
 }

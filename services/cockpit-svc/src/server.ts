@@ -10,6 +10,13 @@ import {
 } from '@skillancer/service-kit';
 import { buildCockpitApp, FILESYSTEM_DOWNLOAD_PREFIX } from './app.js';
 
+/**
+ * How often each replica looks for executed tenant erasures whose invoice PDFs are still stored; the
+ * purge lock lets one replica at a time delete them. It matches auth-svc's shred job interval.
+ * NOTE: fixed at five minutes; no environment variable sets it yet.
+ */
+const ERASURE_PURGE_INTERVAL_MS = 5 * 60_000;
+
 export interface CockpitServiceContext {
   config: PlatformConfig;
   db: Database;
@@ -37,6 +44,7 @@ export async function createCockpitService(
       logLevel: config.logLevel,
       trustProxy: config.trustProxy,
       metrics: context.metrics,
+      erasurePurgeIntervalMs: ERASURE_PURGE_INTERVAL_MS,
     });
     return {
       app,

@@ -7,6 +7,9 @@ import type { Invoice, StoredPdf } from './invoice.js';
 import type { InvoiceService } from './invoice-service.js';
 import { recordPdf } from './invoice-updates.js';
 
+/** Object kind in the keys of invoice PDFs: `tenant/<tenantId>/invoice/<uuid>/document.pdf`. */
+export const INVOICE_OBJECT_KIND = 'invoice';
+
 export interface InvoiceDocumentsOptions {
   db: Database;
   invoices: InvoiceService;
@@ -62,7 +65,7 @@ export class InvoiceDocuments {
     const reused = stored !== null && stored.sha256 === sha256 && (await store.head(stored.key)) !== null;
     const key = reused
       ? stored.key
-      : objectKey({ tenantId, kind: 'invoice', variant: 'document', extension: 'pdf' });
+      : objectKey({ tenantId, kind: INVOICE_OBJECT_KIND, variant: 'document', extension: 'pdf' });
     if (!reused) {
       await store.put(key, bytes, {
         contentType: 'application/pdf',

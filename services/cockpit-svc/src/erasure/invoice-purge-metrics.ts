@@ -1,0 +1,39 @@
+import { Counter, type Metric, type Registry } from 'prom-client';
+
+/** Prometheus metrics of the purge that deletes the invoice PDFs of erased tenants. */
+export class InvoicePurgeMetrics {
+  readonly runs: Counter<'outcome'>;
+  readonly erasures: Counter<'outcome'>;
+  readonly objectsDeleted: Counter;
+
+  /** Registers the metrics, or reuses them when an earlier app on the same registry registered them. */
+  constructor(registry: Registry) {
+    this.runs =
+      reuse(registry, 'cockpit_erasure_invoice_purge_runs_total') ??
+      new Counter({
+        name: 'cockpit_erasure_invoice_purge_runs_total',
+        help: 'Runs of the erasure invoice purge by outcome: completed, skipped (another replica held the lock) or error',
+        labelNames: ['outcome'],
+        registers: [registry],
+      });
+    this.erasures =
+      reuse(registry, 'cockpit_erasure_invoice_purge_erasures_total') ??
+      new Counter({
+        name: 'cockpit_erasure_invoice_purge_erasures_total',
+        help: 'Executed tenant erasures handled by the invoice purge: purged, or failed and left for the next run',
+        labelNames: ['outcome'],
+        registers: [registry],
+      });
+    this.objectsDeleted =
+      reuse(registry, 'cockpit_erasure_invoice_purge_objects_deleted_total') ??
+      new Counter({
+        name: 'cockpit_erasure_invoice_purge_objects_deleted_total',
+        help: 'Invoice PDF objects of erased tenants deleted from the invoices bucket',
+        registers: [registry],
+      });
+  }
+}
+
+function reuse<T extends Metric>(registry: Registry, name: string): T | undefined {
+  return registry.getSingleMetric(name) as T | undefined;
+}
