@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from '@skillancer/database';
-import { FilesystemObjectStore } from '@skillancer/object-storage';
+import { FilesystemObjectStore, type ObjectStore } from '@skillancer/object-storage';
 import { createAccessTokenVerifier, type ServiceApp } from '@skillancer/service-kit';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { buildCockpitApp, type CockpitAppDependencies, FILESYSTEM_DOWNLOAD_PREFIX } from '../src/app.js';
@@ -41,7 +41,8 @@ export async function createTenant(
 
 export interface TestCockpit {
   app: ServiceApp;
-  store: FilesystemObjectStore;
+  /** The invoices bucket: `overrides.invoiceStore`, or a filesystem store in a temporary directory. */
+  store: ObjectStore;
   /** Origin the download URLs point at; `listen()` starts the app there. */
   origin: string;
   listen: () => Promise<void>;
@@ -49,24 +50,30 @@ export interface TestCockpit {
 }
 
 /**
- * Builds cockpit-svc on a filesystem invoices bucket in a temporary directory. Download URLs are
- * signed for a free port on 127.0.0.1, and `listen()` binds the app to it, so tests can fetch them.
+ * Builds cockpit-svc on a filesystem invoices bucket in a temporary directory, unless
+ * `overrides.invoiceStore` names another bucket. Filesystem download URLs are signed for a free port
+ * on 127.0.0.1, and `listen()` binds the app to it, so tests can fetch them. `close()` also closes
+ * the store.
  */
 export async function buildTestCockpit(
   db: Database,
   overrides: Partial<CockpitAppDependencies> = {},
 ): Promise<TestCockpit> {
-  const rootDir = await mkdtemp(path.join(tmpdir(), 'cockpit-test-'));
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const store = new FilesystemObjectStore({
-    rootDir,
-    bucket: 'skillancer-invoices',
-    presign: {
-      secret: 'a test secret of at least thirty-two bytes',
-      baseUrl: `${origin}${FILESYSTEM_DOWNLOAD_PREFIX}`,
-    },
-  });
+  let rootDir: string | undefined;
+  let store = overrides.invoiceStore;
+  if (store === undefined) {
+    rootDir = await mkdtemp(path.join(tmpdir(), 'cockpit-test-'));
+    store = new FilesystemObjectStore({
+      rootDir,
+      bucket: 'skillancer-invoices',
+      presign: {
+        secret: 'a test secret of at least thirty-two bytes',
+        baseUrl: `${origin}${FILESYSTEM_DOWNLOAD_PREFIX}`,
+      },
+    });
+  }
   const { publicKey } = await keys;
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test', alg: 'EdDSA' };
   const app = await buildCockpitApp({
@@ -90,7 +97,7 @@ export async function buildTestCockpit(
     close: async () => {
       await app.close();
       await store.close();
-      await rm(rootDir, { recursive: true, force: true });
+      if (rootDir !== undefined) await rm(rootDir, { recursive: true, force: true });
     },
   };
 }
