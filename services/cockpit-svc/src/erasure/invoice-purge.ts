@@ -7,9 +7,9 @@ import type { InvoicePurgeMetrics } from './invoice-purge-metrics.js';
 /** Advisory lock that lets one replica at a time purge. */
 export const INVOICE_PURGE_LOCK = 'cockpit-svc:erasure-invoice-purge';
 
-/** Erasures read per query; a run pages through all pending ones. */
+/** Erasures read per query. A run pages through all pending ones. */
 const PAGE_SIZE = 20;
-/** Keys per `deleteMany` call; the S3 driver splits them further into requests of 1,000. */
+/** Keys per `deleteMany` call. The S3 driver sends them in requests of up to 1,000 keys. */
 const DELETE_BATCH = 1000;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
@@ -144,7 +144,7 @@ function recordFailure(deps: InvoicePurgeDependencies, report: InvoicePurgeRepor
  *
  * NOTE: a PDF render that was running while the erasure executed can store its object after this
  * listing. That render then fails to record the PDF on the deleted invoice row and deletes the object
- * itself; only when that delete fails too does the object outlive the purge.
+ * itself. Only when that delete fails too does the object outlive the purge.
  */
 async function deleteByPrefix(
   store: ObjectStore,
