@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSummary } from '../src/commands/db.js';
-import { createDataDir, type DataDir, runCli } from './support.js';
+import { createDataDir, type DataDir, runCli, withDatabase } from './support.js';
 
 let dataDir: DataDir;
 
@@ -28,6 +28,18 @@ describe('skillancer db migrate', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('No pending migrations; the pglite database is up to date.\n');
+  });
+
+  it('fails on an edited migration', async () => {
+    await withDatabase(dataDir, (db) =>
+      db.query("UPDATE schema_migrations SET checksum = 'edited' WHERE name = '0001_foundation.sql'"),
+    );
+
+    const run = await runCli(['db', 'migrate'], { NODE_ENV: 'test', DATA_DIR: dataDir.path });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('0001_foundation.sql');
   });
 
   it('uses the singular for one migration', () => {
