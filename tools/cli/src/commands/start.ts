@@ -33,25 +33,30 @@ export async function startPlatform(
 
   const masterKey = await resolveMasterKey(config, logger);
   const db = await openPlatformDatabase(config, logger, fanOut);
-  const steps: ShutdownStep[] = [];
+  // Services close in start order, then the database. The list is live: a signal that arrives while
+  // services start closes the ones started so far, so the handlers go in before the first listen.
+  const database: ShutdownStep = { name: 'database', close: () => db.close() };
+  const steps: ShutdownStep[] = [database];
   const urls = new Map<ServiceName, string>();
+  if (options.installSignalHandlers ?? true) installGracefulShutdown(steps, logger);
 
   try {
     for (const { name, metrics } of services) {
       const service = await createService(name, { config, db, masterKey, metrics });
       const port = portOf(name, config, services.length === 1);
+      steps.splice(steps.indexOf(database), 0, { name, close: service.close });
       await service.app.listen({ host: config.host, port });
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       urls.set(name, url);
-      steps.push({ name, close: service.close });
       logger.info({ name, url, docs: `${url}/docs` }, 'service listening');
     }
   } catch (error) {
-    for (const step of steps.reverse()) await step.close().catch(() => undefined);
+    for (const step of steps.filter((step) => step !== database).reverse()) {
+      await step.close().catch(() => undefined);
+    }
     await db.close();
     throw error;
   }
-  steps.push({ name: 'database', close: () => db.close() });
 
   if (options.printBanner ?? config.mode !== 'production') {
     const lines = [...urls].map(([name, url]) => `  ${name.padEnd(13)} ${url}   API docs: ${url}/docs`);
@@ -59,7 +64,6 @@ export async function startPlatform(
       `\nSkillancer is running (${db.engine}, ${config.storage.driver} storage, ${config.volumes.provider} volumes):\n${lines.join('\n')}\n\n`,
     );
   }
-  if (options.installSignalHandlers ?? true) installGracefulShutdown(steps, logger);
 
   let stopped = false;
   return {
