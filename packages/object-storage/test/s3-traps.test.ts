@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AbortMultipartUploadCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type S3Peer, startS3Peer } from '@skillancer/testing/s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isObjectStorageError, type ObjectStorageError, S3ObjectStore } from '../src/index.js';
 import { failingStream, MIB, patternBytes, patternStream, readAll, s3Settings } from './support.js';
 
@@ -180,6 +180,22 @@ describe('S3 driver multipart failures', () => {
     const object = await store.get('equal-parts');
     expect((await readAll(object.body)).equals(patternBytes(size))).toBe(true);
     expect(object.etag).toMatch(/-4$/);
+  });
+
+  it('reuses at most queueSize part buffers', async () => {
+    const size = 40 * MIB + 5;
+    const allocate = vi.spyOn(Buffer, 'allocUnsafe');
+    let partBuffers: number;
+    try {
+      await store.put('pooled-parts', patternStream(size, 100_000));
+      partBuffers = allocate.mock.calls.filter(([bytes]) => bytes === 5 * MIB).length;
+    } finally {
+      allocate.mockRestore();
+    }
+
+    expect((await store.head('pooled-parts')).etag).toMatch(/-9$/);
+    // queueSize is 2 here: a 9-part upload allocates two part buffers and reuses them.
+    expect(partBuffers).toBe(2);
   });
 });
 

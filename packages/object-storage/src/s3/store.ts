@@ -55,7 +55,7 @@ export interface S3ObjectStoreConfig extends S3ConnectionConfig {
   cdnUrl?: string;
   /** Part size of multipart uploads in bytes, at least 5 MiB. Defaults to 8 MiB. */
   partSizeBytes?: number;
-  /** Parts uploaded in parallel. Part buffers take about `(queueSize + 1) × partSizeBytes`. Defaults to 3. */
+  /** Parts uploaded in parallel. Part buffers take at most `max(queueSize, 2) × partSizeBytes`. Defaults to 3. */
   queueSize?: number;
   observer?: ObjectStoreObserver;
 }

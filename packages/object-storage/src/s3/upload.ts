@@ -36,8 +36,8 @@ export interface StreamUploadRequest {
 }
 
 /**
- * Uploads a stream of unknown length with memory bounded by `queueSize + 1` part buffers, which are
- * reused from part to part.
+ * Uploads a stream of unknown length with memory bounded by `max(queueSize, 2)` part buffers, which
+ * are reused from part to part. A part's buffer returns to the pool before the next part is read.
  *
  * The stream is cut into equal parts, as R2 requires. Every part is a Buffer, so the SDK can retry a
  * part after a 5xx or a dropped connection. The source stream itself is never replayed. A stream that
