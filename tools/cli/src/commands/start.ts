@@ -33,8 +33,8 @@ export async function startPlatform(
 
   const masterKey = await resolveMasterKey(config, logger);
   const db = await openPlatformDatabase(config, logger, fanOut);
-  // Services close in start order, then the database. The list is live: a signal that arrives while
-  // services start closes the ones started so far, so the handlers go in before the first listen.
+  // Services close in start order, then the database. The handlers go in before the first listen,
+  // so a signal during start-up closes the services started so far.
   const database: ShutdownStep = { name: 'database', close: () => db.close() };
   const steps: ShutdownStep[] = [database];
   const urls = new Map<ServiceName, string>();
