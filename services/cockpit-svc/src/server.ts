@@ -11,8 +11,9 @@ import {
 import { buildCockpitApp, FILESYSTEM_DOWNLOAD_PREFIX } from './app.js';
 
 /**
- * How often each replica looks for executed tenant erasures whose invoice PDFs are still stored; the
- * purge lock lets one replica at a time delete them. It matches auth-svc's shred job interval.
+ * How often each replica looks for executed erasures of deleted tenants whose invoice PDFs are still
+ * stored. The purge lock lets one replica at a time delete them. It matches auth-svc's shred job
+ * interval.
  * NOTE: fixed at five minutes; no environment variable sets it yet.
  */
 const ERASURE_PURGE_INTERVAL_MS = 5 * 60_000;

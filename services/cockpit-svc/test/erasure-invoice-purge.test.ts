@@ -94,6 +94,21 @@ async function invoicesPurgedAt(db: Database, tenantId: string): Promise<Date | 
   return rows[0]?.invoices_purged_at;
 }
 
+async function tenantExists(db: Database, tenantId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
+  return rows.length === 1;
+}
+
+/** Stores an account erasure as executed without running it, so its tenant row stays. */
+async function insertExecutedAccountErasure(db: Database, tenantId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO phi_shred_requests
+       (id, tenant_id, scope, user_id, requested_by, reason, requested_at, due_at, started_at, executed_at)
+     VALUES ($1, $2, 'account', $3, $4, 'account erasure test', now(), now(), now(), now())`,
+    [randomUUID(), tenantId, randomUUID(), OPERATOR.id],
+  );
+}
+
 async function invoiceRows(db: Database, tenantId: string): Promise<number> {
   const { rows } = await db.query<{ count: string }>('SELECT count(*) FROM invoices WHERE tenant_id = $1', [
     tenantId,
@@ -160,22 +175,55 @@ forEachEngine('erasure invoice purge', (getDb) => {
       });
     });
 
-    it('keeps the PDFs after an account erasure', async () => {
+    it('deletes the PDFs after an account erasure', async () => {
       const db = getDb();
       const tenant = await createTenant(db);
-      await renderInvoices(cockpit, tenant, 1);
+      await renderInvoices(cockpit, tenant, 2);
+      const { log, lines } = capturedLog();
 
       const executed = await eraseAccount(db, phi, tenant.tenantId);
-      const report = await purgeErasedInvoices({ db, store: cockpit.store, log: pino({ level: 'silent' }) });
-      const keys = await storedKeys(cockpit.store, tenant.tenantId);
-      const stored = await cockpit.store.head(keys[0] ?? '');
+      const keysBeforePurge = await storedKeys(cockpit.store, tenant.tenantId);
+      const report = await purgeErasedInvoices({ db, store: cockpit.store, log });
 
       expect(executed).toBe(1);
-      expect(report.purged).toBe(0);
-      expect(keys).toHaveLength(1);
-      expect(stored?.contentType).toBe('application/pdf');
-      expect(await invoicesPurgedAt(db, tenant.tenantId)).toBeNull();
+      expect(await tenantExists(db, tenant.tenantId)).toBe(false);
+      expect(await invoiceRows(db, tenant.tenantId)).toBe(0);
+      expect(keysBeforePurge).toHaveLength(2);
+      expect(report).toEqual({ ran: true, purged: 1, failed: 0, objectsDeleted: 2 });
+      expect(await storedKeys(cockpit.store, tenant.tenantId)).toEqual([]);
+      expect(await invoicesPurgedAt(db, tenant.tenantId)).toBeInstanceOf(Date);
+      expect(lines.find((line) => line.msg === 'erasure invoice PDFs deleted')).toMatchObject({
+        tenantId: tenant.tenantId,
+        scope: 'account',
+        objectsDeleted: 2,
+      });
     });
+
+    // The shred job deletes the tenant row in both scopes, so the executed erasure of a tenant that
+    // still exists is written directly here. The upper-case form checks the match on the tenant id.
+    for (const form of ['lower-case', 'upper-case'] as const) {
+      it(`keeps PDFs while the tenant exists (${form} id)`, async () => {
+        const db = getDb();
+        const tenant = await createTenant(db);
+        await renderInvoices(cockpit, tenant, 1);
+        const requestTenantId = form === 'upper-case' ? tenant.tenantId.toUpperCase() : tenant.tenantId;
+        await insertExecutedAccountErasure(db, requestTenantId);
+        const log = pino({ level: 'silent' });
+
+        const whileTenantExists = await purgeErasedInvoices({ db, store: cockpit.store, log });
+        const keysWhileTenantExists = await storedKeys(cockpit.store, tenant.tenantId);
+        const markWhileTenantExists = await invoicesPurgedAt(db, requestTenantId);
+        await db.query('DELETE FROM tenants WHERE id = $1', [tenant.tenantId]);
+        const afterTenantDeleted = await purgeErasedInvoices({ db, store: cockpit.store, log });
+
+        expect(whileTenantExists).toEqual({ ran: true, purged: 0, failed: 0, objectsDeleted: 0 });
+        expect(keysWhileTenantExists).toHaveLength(1);
+        expect(markWhileTenantExists).toBeNull();
+        expect(afterTenantDeleted).toEqual({ ran: true, purged: 1, failed: 0, objectsDeleted: 1 });
+        expect(await storedKeys(cockpit.store, tenant.tenantId)).toEqual([]);
+        expect(await invoicesPurgedAt(db, requestTenantId)).toBeInstanceOf(Date);
+      });
+    }
 
     it('skips a run while another holds the lock', async () => {
       const db = getDb();

@@ -20,7 +20,7 @@ export class InvoicePurgeMetrics {
       reuse(registry, 'cockpit_erasure_invoice_purge_erasures_total') ??
       new Counter({
         name: 'cockpit_erasure_invoice_purge_erasures_total',
-        help: 'Executed tenant erasures handled by the invoice purge: purged, or failed and left for the next run',
+        help: 'Executed erasures of deleted tenants handled by the invoice purge: purged, or failed and left for the next run',
         labelNames: ['outcome'],
         registers: [registry],
       });

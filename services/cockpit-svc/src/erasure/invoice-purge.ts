@@ -33,17 +33,18 @@ export interface InvoicePurgeReport {
   objectsDeleted: number;
 }
 
-type PendingErasure = { id: string; tenant_id: string };
+type PendingErasure = { id: string; tenant_id: string; scope: 'account' | 'tenant' };
 
 /**
- * Deletes the invoice PDFs of executed tenant erasures from the invoices bucket, everything under
- * `tenant/<tenantId>/invoice/`, and sets `invoices_purged_at` on the erasure. The erasure itself
- * already deleted the invoice rows, because they cascade with the tenant row.
+ * Deletes from the invoices bucket the invoice PDFs of each executed erasure whose tenant row is
+ * gone, everything under `tenant/<tenantId>/invoice/`, and sets `invoices_purged_at` on the
+ * erasure. Invoice rows cascade with the tenant row, so PDFs go when their rows go. That covers
+ * tenant erasures and account erasures, which delete the user's personal tenant.
  *
- * Account erasures are skipped: invoices are business records that tax law requires to be kept
- * (GDPR Article 17(3)(b)), so their PDFs stay.
- * NOTE: an account erasure still deletes the personal tenant's invoice rows, which cascade with the
- * tenant row, so its PDFs stay in the bucket without a row that points at them.
+ * While the tenant of an executed erasure still exists, its invoices are the tenant's business
+ * records and their PDFs stay. The erasure stays unmarked, so a later run deletes the PDFs once
+ * the tenant row is gone. The shred job deletes the tenant row in both scopes, so no erasure
+ * leaves its tenant in place today, and this check keeps a live tenant's PDFs if that changes.
  *
  * One replica at a time runs it, under an advisory lock. An erasure is marked purged only when
  * every listed object was deleted, so a failed listing or delete is retried by the next run. Logs
@@ -72,9 +73,11 @@ async function purgePending(deps: InvoicePurgeDependencies): Promise<InvoicePurg
   let afterId = FIRST_ID;
   for (;;) {
     const { rows } = await deps.db.query<PendingErasure>(
-      `SELECT id, tenant_id FROM phi_shred_requests
-        WHERE scope = 'tenant' AND executed_at IS NOT NULL AND invoices_purged_at IS NULL AND id > $1
-        ORDER BY id LIMIT $2`,
+      // tenant_id is text and may name no UUID, so the tenants row is matched by its text form.
+      `SELECT r.id, r.tenant_id, r.scope FROM phi_shred_requests r
+        WHERE r.executed_at IS NOT NULL AND r.invoices_purged_at IS NULL AND r.id > $1
+          AND NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id::text = lower(r.tenant_id))
+        ORDER BY r.id LIMIT $2`,
       [afterId, PAGE_SIZE],
     );
     for (const erasure of rows) {
@@ -93,7 +96,7 @@ async function purgeErasure(
   erasure: PendingErasure,
   report: InvoicePurgeReport,
 ): Promise<void> {
-  const ids = { shredRequestId: erasure.id, tenantId: erasure.tenant_id };
+  const ids = { shredRequestId: erasure.id, tenantId: erasure.tenant_id, scope: erasure.scope };
   let deleted = 0;
   // Invoices reference tenants by UUID, so a tenant id of another form never had invoice PDFs.
   if (UUID_PATTERN.test(erasure.tenant_id)) {
