@@ -7,6 +7,7 @@ export {
   remoteJwks,
   requirePermission,
 } from './auth.js';
+export { type ServiceAddress, serviceBaseUrl } from './base-url.js';
 export { installErrorHandler } from './error-handler.js';
 export { serializeError } from './error-serializer.js';
 export * from './errors.js';
