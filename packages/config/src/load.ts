@@ -93,6 +93,10 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       skillpod: get<number>('SKILLPOD_PORT') ?? 3003,
       cockpit: get<number>('COCKPIT_PORT') ?? 3004,
     },
+    publicUrls: {
+      auth: get<string>('AUTH_PUBLIC_URL'),
+      cockpit: get<string>('COCKPIT_PUBLIC_URL'),
+    },
     dataDir,
     database: {
       url: get<string>('DATABASE_URL'),

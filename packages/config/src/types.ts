@@ -39,6 +39,11 @@ export interface PlatformConfig {
   /** Set when `PORT` is given; it overrides the per-service port of a service started alone. */
   portOverride?: number;
   ports: { auth: number; skillpod: number; cockpit: number };
+  /**
+   * `AUTH_PUBLIC_URL` and `COCKPIT_PUBLIC_URL`: where clients reach the service, for the links it
+   * hands out. Normalized, without a trailing slash.
+   */
+  publicUrls: { auth?: string; cockpit?: string };
   dataDir: string;
   database: { url?: string; pgliteDataDir: string; poolSize: number };
   redisUrl?: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicBaseUrl } from './public-url.js';
 
 /** The services that read configuration; `cli` is the `skillancer` command. */
 export type ServiceName = 'auth-svc' | 'skillpod-svc' | 'cockpit-svc' | 'cli';
@@ -118,7 +119,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     schema: port,
     type: 'port',
     description:
-      'Port of a service started on its own (`skillancer start auth-svc`). Overrides the per-service port.',
+      'Port of a service started on its own (`skillancer start auth-svc`). Overrides the per-service port. When several services start in one process, each listens on its own port variable.',
     example: '8080',
     services: ['auth-svc', 'skillpod-svc', 'cockpit-svc'],
   },
@@ -147,6 +148,26 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Port of cockpit-svc.',
     defaultText: '3004',
     example: '3004',
+    services: ['cockpit-svc'],
+  },
+  {
+    name: 'AUTH_PUBLIC_URL',
+    schema: publicBaseUrl,
+    type: 'url',
+    description:
+      'Base URL at which clients reach auth-svc, when that is not its listen address: behind a proxy, through a container port mapping or from another machine. On filesystem storage the avatar and portfolio image links start with it (`<URL>/files/uploads/…`), so the proxy must forward that path to auth-svc. Without it the links use HOST (127.0.0.1 for 0.0.0.0 or ::) and the port auth-svc listens on.',
+    defaultText: 'http://HOST:AUTH_PORT',
+    example: 'https://dev.skillancer.example',
+    services: ['auth-svc'],
+  },
+  {
+    name: 'COCKPIT_PUBLIC_URL',
+    schema: publicBaseUrl,
+    type: 'url',
+    description:
+      'Base URL at which clients reach cockpit-svc, when that is not its listen address: behind a proxy, through a container port mapping or from another machine. On filesystem storage the invoice PDF links start with it (`<URL>/files/invoices/…`), so the proxy must forward that path to cockpit-svc. Without it the links use HOST (127.0.0.1 for 0.0.0.0 or ::) and the port cockpit-svc listens on.',
+    defaultText: 'http://HOST:COCKPIT_PORT',
+    example: 'https://dev.skillancer.example',
     services: ['cockpit-svc'],
   },
   {

@@ -134,3 +134,55 @@ describe('TRUST_PROXY', () => {
     expect(problemsOf({ TRUST_PROXY: 'yes please' })[0]).toMatch(/^TRUST_PROXY must be true, false/);
   });
 });
+
+describe('AUTH_PUBLIC_URL and COCKPIT_PUBLIC_URL', () => {
+  it('are unset by default', () => {
+    expect(loadConfig({}, '/srv/app').publicUrls).toEqual({ auth: undefined, cockpit: undefined });
+  });
+
+  it.each([
+    ['https://dev.skillancer.example', 'https://dev.skillancer.example'],
+    ['https://dev.skillancer.example/', 'https://dev.skillancer.example'],
+    ['http://Dev.Skillancer.Example:8080/auth-svc/', 'http://dev.skillancer.example:8080/auth-svc'],
+    ['https://dev.skillancer.example:443/a b', 'https://dev.skillancer.example/a%20b'],
+    ['http://[::1]:3001', 'http://[::1]:3001'],
+  ])('normalizes %s', (raw, expected) => {
+    const config = loadConfig({ AUTH_PUBLIC_URL: raw, COCKPIT_PUBLIC_URL: raw }, '/srv/app');
+
+    expect(config.publicUrls.auth).toBe(expected);
+    expect(config.publicUrls.cockpit).toBe(expected);
+  });
+
+  it.each([
+    ['dev.skillancer.example', 'must be an absolute http:// or https:// URL'],
+    ['/auth', 'must be an absolute http:// or https:// URL'],
+    ['ftp://dev.skillancer.example', 'must be an absolute http:// or https:// URL'],
+    ['http:/dev.skillancer.example', 'must be an absolute http:// or https:// URL'],
+    ['https://dev.skillancer.example:99999', 'must be an absolute http:// or https:// URL'],
+    ['https://dev.skillancer.example/?x=1', 'must not have a query string'],
+    ['https://dev.skillancer.example?', 'must not have a query string'],
+    ['https://dev.skillancer.example/#top', 'must not have a fragment'],
+    ['https://ann:pw@dev.skillancer.example', 'must not contain a user name or password'],
+  ])('rejects %s', (raw, expected) => {
+    const problems = problemsOf({ AUTH_PUBLIC_URL: raw, COCKPIT_PUBLIC_URL: raw });
+
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(new RegExp(`^AUTH_PUBLIC_URL ${expected}`));
+    expect(problems[1]).toMatch(new RegExp(`^COCKPIT_PUBLIC_URL ${expected}`));
+  });
+
+  it('keeps credentials out of the message', () => {
+    const problems = problemsOf({ AUTH_PUBLIC_URL: 'https://ann:hunter2@dev.skillancer.example' });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain('hunter2');
+  });
+
+  it('names one problem in one line', () => {
+    const problems = problemsOf({ COCKPIT_PUBLIC_URL: 'localhost:3004' });
+
+    expect(problems).toEqual([
+      'COCKPIT_PUBLIC_URL must be an absolute http:// or https:// URL such as https://dev.example.com or https://dev.example.com/auth',
+    ]);
+  });
+});
