@@ -14,6 +14,8 @@ export interface AuthServiceContext {
   db: Database;
   masterKey: Buffer;
   metrics: ServiceMetrics;
+  /** Port that the caller makes the app listen on. Filesystem storage links name it unless a public URL is set. */
+  listenPort: number;
 }
 
 /** Wires configuration to auth-svc: the rate limiter on Redis when `REDIS_URL` is set, in memory otherwise. */
@@ -40,6 +42,7 @@ export async function createAuthService(
 
   const uploads = createUploadsStore(config, {
     masterKey: context.masterKey,
+    listenPort: context.listenPort,
     observer: context.metrics.observer('object-store'),
   });
   const app = await buildAuthApp({

@@ -35,7 +35,7 @@ async function startService(db: TestDatabase, env: Environment) {
   const port = await freePort();
   const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_PORT: String(port), ...env }, tmpdir());
   const metrics = new ServiceMetrics('auth-svc');
-  const service = await createAuthService({ config, db, masterKey: MASTER_KEY, metrics });
+  const service = await createAuthService({ config, db, masterKey: MASTER_KEY, metrics, listenPort: port });
   await service.app.listen({ host: '127.0.0.1', port });
   return { ...service, baseUrl: `http://127.0.0.1:${port}`, metrics };
 }

@@ -7,6 +7,7 @@ import {
   remoteJwks,
   type ServiceApp,
   type ServiceMetrics,
+  serviceBaseUrl,
 } from '@skillancer/service-kit';
 import { buildCockpitApp, FILESYSTEM_DOWNLOAD_PREFIX } from './app.js';
 
@@ -23,6 +24,8 @@ export interface CockpitServiceContext {
   db: Database;
   masterKey: Buffer;
   metrics: ServiceMetrics;
+  /** Port that the caller makes the app listen on. Filesystem storage links name it unless a public URL is set. */
+  listenPort: number;
 }
 
 /**
@@ -74,17 +77,18 @@ function createInvoiceStore(context: CockpitServiceContext): ObjectStore {
 /**
  * Signing settings for the filesystem driver's download URLs, which this service serves itself.
  * The HMAC key is derived from the master key, so every replica with the same master key accepts
- * the same URLs and no extra secret needs configuring.
+ * the same URLs and no extra secret needs configuring. The URLs start with `COCKPIT_PUBLIC_URL`,
+ * or else with `HOST` and the port this service listens on.
  */
 function filesystemPresign(context: CockpitServiceContext): { secret: Uint8Array; baseUrl: string } {
   const { config } = context;
   const secret = new Uint8Array(
     hkdfSync('sha256', context.masterKey, 'skillancer', 'cockpit-svc filesystem download URLs', 32),
   );
-  // NOTE: the URL uses the bind address and port of this service, which is right for the embedded
-  // development setup (filesystem storage is rejected in production); there is no setting for a
-  // public address in front of a proxy.
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const port = config.portOverride ?? config.ports.cockpit;
-  return { secret, baseUrl: `http://${host}:${port}${FILESYSTEM_DOWNLOAD_PREFIX}` };
+  const cockpitBaseUrl = serviceBaseUrl({
+    host: config.host,
+    port: context.listenPort,
+    publicUrl: config.publicUrls.cockpit,
+  });
+  return { secret, baseUrl: `${cockpitBaseUrl}${FILESYSTEM_DOWNLOAD_PREFIX}` };
 }

@@ -31,6 +31,7 @@ describe('createCockpitService', () => {
       db,
       masterKey: randomBytes(32),
       metrics: new ServiceMetrics('cockpit-svc'),
+      listenPort: 3999,
     });
     try {
       const ready = await app.inject({ method: 'GET', url: '/health/ready' });

@@ -42,8 +42,8 @@ export async function startPlatform(
 
   try {
     for (const { name, metrics } of services) {
-      const service = await createService(name, { config, db, masterKey, metrics });
       const port = portOf(name, config, services.length === 1);
+      const service = await createService(name, { config, db, masterKey, metrics, listenPort: port });
       steps.splice(steps.indexOf(database), 0, { name, close: service.close });
       await service.app.listen({ host: config.host, port });
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -13,6 +13,8 @@ export interface ServiceContext {
   db: Database;
   masterKey: Buffer;
   metrics: ServiceMetrics;
+  /** Port that the caller makes the service listen on, from `portOf`. */
+  listenPort: number;
 }
 
 type ServiceFactory = (context: ServiceContext) => Promise<{ app: ServiceApp; close: () => Promise<void> }>;
