@@ -1,4 +1,5 @@
 export {
+  type AuditChainMacKeys,
   type AuditChainOptions,
   AuditChainVerifier,
   appendAuditEvent,
@@ -17,6 +18,11 @@ export {
   type ChainedAuditEvent,
   canonicalAuditEvent,
 } from './audit-chain/audit-event.js';
+export {
+  sealUnkeyedPrefix,
+  type UnkeyedPrefix,
+  verifyUnkeyedPrefixSeal,
+} from './audit-chain/unkeyed-prefix.js';
 export { type BatchItemResult, type BatchOptions, type BatchProgress, runInSlices } from './batch.js';
 export { BlindIndexer, type BlindIndexerOptions, type BlindIndexTarget } from './blind-index.js';
 export {

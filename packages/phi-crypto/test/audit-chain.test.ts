@@ -6,8 +6,10 @@ import {
   canonicalAuditEvent,
   GENESIS_HASH,
   hashAuditEvent,
+  sealUnkeyedPrefix,
   verifyAuditChain,
   verifyAuditChainAsync,
+  verifyUnkeyedPrefixSeal,
 } from '../src/index.js';
 import { errorCode } from './support/harness.js';
 
@@ -226,5 +228,189 @@ describe('verifyAuditChain', () => {
       ok: true,
       verified: 300,
     });
+  });
+});
+
+/** A chain of `unkeyed` plain SHA-256 events followed by `keyed` events under version 1 of `chainKey`. */
+function mixedChain(unkeyed: number, keyed: number): ChainedAuditEvent[] {
+  const events = chain(unkeyed);
+  for (let n = unkeyed; n < unkeyed + keyed; n += 1) {
+    events.push(appendAuditEvent(events.at(-1) ?? null, event(n), { key: chainKey, macKeyVersion: 1 }));
+  }
+  return events;
+}
+
+/** Recomputes every hash from `start` on in plain SHA-256, as someone without the key would. */
+function rehashPlain(
+  events: ChainedAuditEvent[],
+  start: number,
+  change: Partial<AuditEvent>,
+): ChainedAuditEvent[] {
+  const forged = events.slice(0, start);
+  for (const original of events.slice(start)) {
+    const previousHash = forged.at(-1)?.hash ?? GENESIS_HASH;
+    const changed = { ...original, ...change, previousHash, macKeyVersion: null };
+    forged.push({ ...changed, hash: hashAuditEvent(previousHash, changed) });
+  }
+  return forged;
+}
+
+describe('verifyAuditChain with versioned MAC keys', () => {
+  const keys = new Map([[1, chainKey]]);
+
+  it('verifies an unkeyed prefix followed by keyed events', () => {
+    const events = mixedChain(3, 4);
+    const prefix = { sequence: 3, hash: events[2]?.hash ?? '' };
+
+    expect(events[3]?.macKeyVersion).toBe(1);
+    expect(
+      verifyAuditChain(events, { tenantId: 'tenant-a', macKeys: { keys, unkeyedPrefix: prefix } }),
+    ).toEqual({
+      ok: true,
+      verified: 7,
+      head: { sequence: 7, hash: events[6]?.hash },
+    });
+  });
+
+  it('rejects a plain event after a keyed one', () => {
+    const events = mixedChain(2, 2);
+    const previous = events[3] as ChainedAuditEvent;
+    events.push(appendAuditEvent(previous, event(4)));
+    const prefix = { sequence: 2, hash: events[1]?.hash ?? '' };
+
+    expect(
+      verifyAuditChain(events, { tenantId: 'tenant-a', macKeys: { keys, unkeyedPrefix: prefix } }),
+    ).toMatchObject({
+      ok: false,
+      verified: 4,
+      broken: { sequence: 5, reason: 'unkeyed_event' },
+    });
+  });
+
+  it('rejects a plain event after a keyed one inside the prefix', () => {
+    const events = mixedChain(0, 2);
+    events.push(appendAuditEvent(events[1] as ChainedAuditEvent, event(2)));
+
+    expect(
+      verifyAuditChain(events, {
+        tenantId: 'tenant-a',
+        macKeys: { keys, unkeyedPrefix: { sequence: 5, hash: 'x' } },
+      }),
+    ).toMatchObject({ ok: false, broken: { sequence: 3, reason: 'unkeyed_event' } });
+  });
+
+  it('rejects a chain rewritten in plain SHA-256 from its first event', () => {
+    const forged = rehashPlain(mixedChain(0, 4), 0, { purpose: 'research' });
+
+    expect(verifyAuditChain(forged, { tenantId: 'tenant-a' }).ok).toBe(true);
+    expect(
+      verifyAuditChain(forged, { tenantId: 'tenant-a', macKeys: { keys, unkeyedPrefix: null } }),
+    ).toMatchObject({
+      ok: false,
+      verified: 0,
+      broken: { sequence: 1, reason: 'unkeyed_event' },
+    });
+  });
+
+  it('rejects a rewritten unkeyed prefix', () => {
+    const events = mixedChain(3, 2);
+    const prefix = { sequence: 3, hash: events[2]?.hash ?? '' };
+    const forged = rehashPlain(events, 1, { purpose: 'research' });
+
+    expect(
+      verifyAuditChain(forged, { tenantId: 'tenant-a', macKeys: { keys, unkeyedPrefix: prefix } }),
+    ).toMatchObject({
+      ok: false,
+      verified: 2,
+      broken: { sequence: 3, reason: 'unkeyed_prefix_mismatch' },
+    });
+  });
+
+  it('rejects a chain cut inside its unkeyed prefix', () => {
+    const events = mixedChain(3, 2);
+    const prefix = { sequence: 3, hash: events[2]?.hash ?? '' };
+    const truncated = events.slice(0, 2);
+
+    expect(
+      verifyAuditChain(truncated, {
+        tenantId: 'tenant-a',
+        expectedHead: { sequence: 2, hash: truncated[1]?.hash ?? '' },
+        macKeys: { keys, unkeyedPrefix: prefix },
+      }),
+    ).toMatchObject({ ok: false, verified: 2, broken: { index: 2, reason: 'unkeyed_prefix_mismatch' } });
+  });
+
+  it('rejects a keyed event rehashed under another key', () => {
+    const events = mixedChain(0, 3);
+    const original = events[1] as ChainedAuditEvent;
+    const changed = { ...original, purpose: 'research' };
+    events[1] = {
+      ...changed,
+      hash: hashAuditEvent(changed.previousHash, changed, { key: Buffer.alloc(32, 7) }),
+    };
+
+    expect(
+      verifyAuditChain(events, { tenantId: 'tenant-a', macKeys: { keys, unkeyedPrefix: null } }),
+    ).toMatchObject({
+      ok: false,
+      broken: { sequence: 2, reason: 'hash_mismatch' },
+    });
+  });
+
+  it('rejects an event naming a key version it was not given', () => {
+    const events = mixedChain(0, 2);
+    events[1] = { ...(events[1] as ChainedAuditEvent), macKeyVersion: 2 };
+
+    expect(
+      verifyAuditChain(events, { tenantId: 'tenant-a', macKeys: { keys, unkeyedPrefix: null } }),
+    ).toMatchObject({
+      ok: false,
+      broken: { sequence: 2, reason: 'unknown_mac_key' },
+    });
+    expect(verifyAuditChain(mixedChain(0, 1), { tenantId: 'tenant-a' })).toMatchObject({
+      ok: false,
+      broken: { sequence: 1, reason: 'unknown_mac_key' },
+    });
+  });
+
+  it('rejects key together with macKeys', async () => {
+    const options = { tenantId: 'tenant-a', key: chainKey, macKeys: { keys, unkeyedPrefix: null } };
+
+    expect(await errorCode(() => verifyAuditChain([], options))).toBe('invalid_argument');
+  });
+
+  it('rejects a short versioned key', async () => {
+    const options = {
+      tenantId: 'tenant-a',
+      macKeys: { keys: new Map([[1, Buffer.alloc(16)]]), unkeyedPrefix: null },
+    };
+
+    expect(await errorCode(() => verifyAuditChain([], options))).toBe('invalid_argument');
+  });
+});
+
+describe('unkeyed prefix seal', () => {
+  const prefix = { sequence: 4, hash: 'ab'.repeat(32) };
+
+  it('verifies under the sealing key only', () => {
+    const seal = sealUnkeyedPrefix(chainKey, 'tenant-a', prefix);
+
+    expect(seal).toMatch(/^[0-9a-f]{64}$/);
+    expect(verifyUnkeyedPrefixSeal(chainKey, 'tenant-a', prefix, seal)).toBe(true);
+    expect(verifyUnkeyedPrefixSeal(Buffer.alloc(32, 1), 'tenant-a', prefix, seal)).toBe(false);
+  });
+
+  it('binds the tenant, sequence and hash', () => {
+    const seal = sealUnkeyedPrefix(chainKey, 'tenant-a', prefix);
+
+    expect(verifyUnkeyedPrefixSeal(chainKey, 'tenant-b', prefix, seal)).toBe(false);
+    expect(verifyUnkeyedPrefixSeal(chainKey, 'tenant-a', { ...prefix, sequence: 5 }, seal)).toBe(false);
+    expect(verifyUnkeyedPrefixSeal(chainKey, 'tenant-a', { ...prefix, hash: 'cd'.repeat(32) }, seal)).toBe(
+      false,
+    );
+  });
+
+  it('rejects a malformed seal', () => {
+    expect(verifyUnkeyedPrefixSeal(chainKey, 'tenant-a', prefix, 'not hex')).toBe(false);
   });
 });

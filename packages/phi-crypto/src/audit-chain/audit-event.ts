@@ -27,6 +27,11 @@ export interface ChainedAuditEvent extends AuditEvent {
   previousHash: string;
   /** Lowercase hex SHA-256, or HMAC-SHA256 under the chain key, of previousHash ‖ canonical event. */
   hash: string;
+  /**
+   * Version of the HMAC key that `hash` was computed with, for chains keyed with versioned keys
+   * (see `VerifyAuditChainOptions.macKeys`). Null or absent: plain SHA-256, or the single `key`.
+   */
+  macKeyVersion?: number | null;
 }
 
 const EVENT_LABEL = 'skillancer/phi-crypto/audit-event/v1';
