@@ -193,7 +193,7 @@ describe('S3 driver multipart failures', () => {
       allocate.mockRestore();
     }
 
-    expect((await store.head('pooled-parts')).etag).toMatch(/-9$/);
+    expect((await store.head('pooled-parts'))?.etag).toMatch(/-9$/);
     // queueSize is 2 here: a 9-part upload allocates two part buffers and reuses them.
     expect(partBuffers).toBe(2);
   });
