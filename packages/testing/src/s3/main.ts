@@ -9,9 +9,12 @@
  *   S3_PEER_REGION               signing region; default from the profile
  *   S3_PEER_BUCKETS              comma-separated buckets to create
  *   S3_PEER_STRICT_MD5           "true" to require Content-MD5 on DeleteObjects
- *   S3_PEER_DATA_DIR             directory for object data; a temporary one when unset
+ *   S3_PEER_DATA_DIR             directory for object data and records, kept across restarts
+ *                                (default: a temporary directory, removed at exit)
  *
- * Prints one JSON line with the endpoint once listening, and stops on SIGINT or SIGTERM.
+ * Prints one JSON line with the endpoint once listening, and stops on SIGINT or SIGTERM. With
+ * S3_PEER_DATA_DIR it first prints what it loaded from the directory, and one line on stderr for each
+ * record file it could not use.
  */
 import { startS3Peer } from './peer.js';
 import { PROFILES, type S3PeerProfileName } from './profiles.js';
@@ -49,6 +52,15 @@ try {
     ...(env.S3_PEER_REGION === undefined ? {} : { region: env.S3_PEER_REGION }),
     ...(env.S3_PEER_DATA_DIR === undefined ? {} : { dataDir: env.S3_PEER_DATA_DIR }),
   });
+  if (peer.recovery !== undefined) {
+    const { skippedRecords, ...counts } = peer.recovery;
+    for (const skipped of skippedRecords) {
+      process.stderr.write(`${JSON.stringify({ event: 's3_peer_record_skipped', ...skipped })}\n`);
+    }
+    process.stdout.write(
+      `${JSON.stringify({ event: 's3_peer_records_loaded', dataDir: env.S3_PEER_DATA_DIR, ...counts, skippedRecords: skippedRecords.length })}\n`,
+    );
+  }
   process.stdout.write(
     `${JSON.stringify({ event: 's3_peer_listening', endpoint: peer.endpoint, region: peer.region, profile: peer.profile, buckets })}\n`,
   );

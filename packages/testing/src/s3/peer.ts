@@ -3,10 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createBucketRecord, validateBucketName } from './buckets.js';
+import { validateBucketName } from './buckets.js';
 import type { AccessPolicy, PeerState, RequestLogEntry } from './context.js';
 import { type FaultHandle, FaultInjector, type FaultRule } from './faults.js';
 import { PROFILES, type S3PeerProfileName } from './profiles.js';
+import type { RecoveryReport } from './record-store.js';
 import { handleRequest } from './router.js';
 import { PeerStorage } from './storage.js';
 
@@ -31,7 +32,12 @@ export interface S3PeerOptions {
   listPageSize?: (call: number) => number;
   /** Buckets to create at start. */
   buckets?: readonly string[];
-  /** Directory for object data; a fresh temporary directory (removed by `close`) by default. */
+  /**
+   * Directory for object data and for bucket and object records, kept by `close`. A peer started on
+   * it again serves the same buckets and objects; multipart uploads in progress are dropped, and their
+   * parts deleted, at start. Only one peer at a time may use it. By default the peer uses a fresh
+   * temporary directory, keeps records in memory only and removes the directory in `close`.
+   */
   dataDir?: string;
 }
 
@@ -74,6 +80,8 @@ export interface S3Peer {
   readonly requests: readonly RequestLogEntry[];
   /** Exceptions the peer did not expect; each also answered 500 InternalError. */
   readonly internalErrors: readonly unknown[];
+  /** Counts of what the peer loaded from `dataDir` at start, and the files it skipped or deleted. Undefined without `dataDir`. */
+  readonly recovery: RecoveryReport | undefined;
   close(): Promise<void>;
 }
 
@@ -86,8 +94,9 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
   const profile = PROFILES[options.profile ?? 'aws'];
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 's3-peer-')));
-  const storage = new PeerStorage(dataDir);
-  await storage.init();
+  // A directory the caller chose outlives the peer, so its records are kept on disk.
+  const storage = new PeerStorage(dataDir, { persistent: !ownsDataDir });
+  const recovery = await storage.init();
   const state: PeerState = {
     storage,
     profile,
@@ -108,9 +117,14 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     requestLog: [],
     internalErrors: [],
   };
-  for (const name of options.buckets ?? []) {
-    validateBucketName(name);
-    storage.buckets.set(name, createBucketRecord(name));
+  try {
+    for (const name of options.buckets ?? []) {
+      validateBucketName(name);
+      await storage.createBucket(name);
+    }
+  } catch (error) {
+    await storage.close();
+    throw error;
   }
 
   const server = createServer((request, response) => {
@@ -121,7 +135,12 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
   });
   // Bodies of up to 5 GiB stream slowly on a busy machine; the client's timeouts apply instead.
   server.requestTimeout = 0;
-  await listen(server, options.port ?? 0);
+  try {
+    await listen(server, options.port ?? 0);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
 
   return {
@@ -140,9 +159,7 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     },
     async createBucket(name) {
       validateBucketName(name);
-      if (!storage.buckets.has(name)) {
-        storage.buckets.set(name, createBucketRecord(name));
-      }
+      await storage.createBucket(name);
     },
     injectFault: (rule) => state.faults.add(rule),
     clearFaults: () => state.faults.clear(),
@@ -175,9 +192,11 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     get internalErrors() {
       return state.internalErrors;
     },
+    recovery,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await storage.close();
       if (ownsDataDir) {
         await rm(dataDir, { recursive: true, force: true });
       }

@@ -1,5 +1,5 @@
 import { drainBody, receiveBody } from '../body.js';
-import { createBucketRecord, validateBucketName } from '../buckets.js';
+import { validateBucketName } from '../buckets.js';
 import { header, type RequestContext, requireBucket, sendEmpty, sendXml } from '../context.js';
 import { S3Error, s3Errors } from '../errors.js';
 import type { XmlNode } from '../xml.js';
@@ -31,7 +31,7 @@ export async function createBucket(context: RequestContext): Promise<void> {
   const name = context.bucketName ?? '';
   validateBucketName(name);
   await drainBody(context.request);
-  if (context.state.storage.buckets.has(name)) {
+  if (!(await context.state.storage.createBucket(name))) {
     throw new S3Error(
       409,
       'BucketAlreadyOwnedByYou',
@@ -41,7 +41,6 @@ export async function createBucket(context: RequestContext): Promise<void> {
       },
     );
   }
-  context.state.storage.buckets.set(name, createBucketRecord(name));
   sendEmpty(context, 200, { location: `/${name}` });
 }
 
@@ -56,14 +55,14 @@ export function getBucketLocation(context: RequestContext): void {
   sendXml(context, 200, { LocationConstraint: region ?? '' });
 }
 
-export function deleteBucket(context: RequestContext): void {
+export async function deleteBucket(context: RequestContext): Promise<void> {
   const bucket = requireBucket(context);
   if (bucket.objects.size > 0 || bucket.uploads.size > 0) {
     throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', {
       BucketName: bucket.name,
     });
   }
-  context.state.storage.buckets.delete(bucket.name);
+  await context.state.storage.deleteBucket(bucket);
   sendEmpty(context, 204);
 }
 
