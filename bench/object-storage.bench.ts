@@ -29,6 +29,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '@skillancer/object-storage';
+import { startS3PeerProcess } from './s3-peer-process.js';
 import type { BenchFigure, BenchResult } from './types.js';
 
 const MB = 1_000_000;
@@ -42,7 +43,6 @@ const ACCESS_KEY_ID = 'BENCHKEY';
 const SECRET_ACCESS_KEY = 'bench-secret-access-key';
 
 const thisFile = fileURLToPath(import.meta.url);
-const peerMain = fileURLToPath(new URL('../packages/testing/src/s3/main.ts', import.meta.url));
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
 
 type MemoryMode = 'driver-memory' | 'raw-memory' | 'read-memory';
@@ -196,32 +196,6 @@ async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
   }
 }
 
-async function startPeerProcess(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, peerMain], {
-    env: {
-      ...process.env,
-      S3_PEER_PORT: '0',
-      S3_PEER_PROFILE: 'aws',
-      S3_PEER_BUCKETS: BUCKET,
-      S3_PEER_ACCESS_KEY_ID: ACCESS_KEY_ID,
-      S3_PEER_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-      S3_PEER_DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout.setEncoding('utf8');
-  let output = '';
-  while (!output.includes('\n')) {
-    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
-    if (child.exitCode !== null) {
-      throw new Error(`The S3 peer process exited with code ${child.exitCode} before listening.`);
-    }
-    output += chunk;
-  }
-  const { endpoint } = JSON.parse(output.split('\n')[0] ?? '{}') as { endpoint: string };
-  return { endpoint, child };
-}
-
 async function runWorkerProcess(request: WorkerRequest): Promise<WorkerResult> {
   const child = spawn(process.execPath, ['--import', tsxLoader, thisFile], {
     env: { ...process.env, OBJECT_STORAGE_BENCH_WORKER: JSON.stringify(request) },
@@ -263,7 +237,13 @@ async function medianMemory(endpoint: string, mode: MemoryMode, bytes: number): 
 
 export default async function run(): Promise<BenchResult> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'object-storage-bench-'));
-  const peer = await startPeerProcess(dataDir);
+  const peer = await startS3PeerProcess({
+    dataDir,
+    profile: 'aws',
+    bucket: BUCKET,
+    accessKeyId: ACCESS_KEY_ID,
+    secretAccessKey: SECRET_ACCESS_KEY,
+  });
   try {
     const throughput = await runWorkerProcess({
       endpoint: peer.endpoint,
@@ -322,8 +302,7 @@ export default async function run(): Promise<BenchResult> {
     ];
     return { name: 'object-storage', figures };
   } finally {
-    peer.child.kill('SIGTERM');
-    await once(peer.child, 'exit');
+    await peer.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -22,14 +22,10 @@
  * chunk, the other measurements round by round, and each figure is the median sample, so machine
  * noise hits both sides alike. No HTTP is involved, because it would add the same cost to both.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FilesystemObjectStore, type ObjectStore, S3ObjectStore } from '@skillancer/object-storage';
 import { MasterKeyring } from '@skillancer/phi-crypto';
 import { createPhiStore } from '@skillancer/phi-store';
@@ -39,6 +35,7 @@ import pino from 'pino';
 import { playRecording } from '../services/skillpod-svc/src/recordings/playback.js';
 import { RecordingRepository } from '../services/skillpod-svc/src/recordings/recording-repository.js';
 import { RecordingService } from '../services/skillpod-svc/src/recordings/recording-service.js';
+import { startS3PeerProcess } from './s3-peer-process.js';
 import type { BenchFigure, BenchResult } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -57,9 +54,6 @@ const ROUNDS = 7;
 const BUCKET = 'recordings-bench';
 const ACCESS_KEY_ID = 'BENCHKEY';
 const SECRET_ACCESS_KEY = 'bench-secret-access-key';
-
-const peerMain = fileURLToPath(new URL('../packages/testing/src/s3/main.ts', import.meta.url));
-const tsxLoader = createRequire(import.meta.url).resolve('tsx');
 
 interface Fixture {
   db: TestDatabase;
@@ -351,42 +345,16 @@ async function measureStore(
   ];
 }
 
-async function startPeerProcess(dataDir: string): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, peerMain], {
-    env: {
-      ...process.env,
-      S3_PEER_PORT: '0',
-      S3_PEER_PROFILE: 'r2',
-      S3_PEER_BUCKETS: BUCKET,
-      S3_PEER_ACCESS_KEY_ID: ACCESS_KEY_ID,
-      S3_PEER_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-      S3_PEER_DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout.setEncoding('utf8');
-  let output = '';
-  while (!output.includes('\n')) {
-    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
-    if (child.exitCode !== null) {
-      throw new Error(`The S3 peer process exited with code ${child.exitCode} before listening.`);
-    }
-    output += chunk;
-  }
-  const { endpoint } = JSON.parse(output.split('\n')[0] ?? '{}') as { endpoint: string };
-  return {
-    endpoint,
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
-
 export default async function run(): Promise<BenchResult> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'recordings-bench-'));
   const db = await createTestDatabase((await checkPostgres()).available ? 'postgres' : 'pglite');
-  const peer = await startPeerProcess(path.join(workDir, 'peer'));
+  const peer = await startS3PeerProcess({
+    dataDir: path.join(workDir, 'peer'),
+    profile: 'r2',
+    bucket: BUCKET,
+    accessKeyId: ACCESS_KEY_ID,
+    secretAccessKey: SECRET_ACCESS_KEY,
+  });
   const s3 = new S3ObjectStore({
     bucket: BUCKET,
     endpoint: peer.endpoint,
