@@ -1,4 +1,5 @@
 export { bodyChunks } from './body.js';
+export { deleteObjectsUnderPrefix, type PrefixDeletion } from './delete-prefix.js';
 export {
   isObjectStorageError,
   ObjectStorageError,

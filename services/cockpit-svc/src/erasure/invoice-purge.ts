@@ -1,5 +1,10 @@
 import type { Database } from '@skillancer/database';
-import { type DeleteFailure, type ObjectStore, objectKeyPrefix } from '@skillancer/object-storage';
+import {
+  deleteObjectsUnderPrefix,
+  type ObjectStore,
+  objectKeyPrefix,
+  type PrefixDeletion,
+} from '@skillancer/object-storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { INVOICE_OBJECT_KIND } from '../invoices/invoice-documents.js';
 import type { InvoicePurgeMetrics } from './invoice-purge-metrics.js';
@@ -9,8 +14,6 @@ export const INVOICE_PURGE_LOCK = 'cockpit-svc:erasure-invoice-purge';
 
 /** Erasures read per query. A run pages through all pending ones. */
 const PAGE_SIZE = 20;
-/** Keys per `deleteMany` call. The S3 driver sends them in requests of up to 1,000 keys. */
-const DELETE_BATCH = 1000;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -101,9 +104,12 @@ async function purgeErasure(
   // Invoices reference tenants by UUID, so a tenant id of another form never had invoice PDFs.
   if (UUID_PATTERN.test(erasure.tenant_id)) {
     const prefix = objectKeyPrefix({ tenantId: erasure.tenant_id, kind: INVOICE_OBJECT_KIND });
-    let outcome: { deleted: number; failures: DeleteFailure[] };
+    let outcome: PrefixDeletion;
     try {
-      outcome = await deleteByPrefix(deps.store, prefix);
+      // NOTE: a PDF render that was running while the erasure executed can store its object after
+      // this listing. That render then fails to record the PDF on the deleted invoice row and deletes
+      // the object itself. Only when that delete fails too does the object outlive the purge.
+      outcome = await deleteObjectsUnderPrefix(deps.store, prefix);
     } catch (error) {
       recordFailure(deps, report);
       deps.log.error(
@@ -115,15 +121,10 @@ async function purgeErasure(
     deleted = outcome.deleted;
     report.objectsDeleted += deleted;
     deps.metrics?.objectsDeleted.inc(deleted);
-    if (outcome.failures.length > 0) {
+    if (outcome.failed > 0) {
       recordFailure(deps, report);
       deps.log.error(
-        {
-          ...ids,
-          objectsDeleted: deleted,
-          objectsFailed: outcome.failures.length,
-          errorCodes: [...new Set(outcome.failures.map((failure) => failure.code))],
-        },
+        { ...ids, objectsDeleted: deleted, objectsFailed: outcome.failed, errorCodes: outcome.errorCodes },
         'erasure invoice purge left PDFs in the bucket; the next run retries it',
       );
       return;
@@ -139,30 +140,4 @@ async function purgeErasure(
 function recordFailure(deps: InvoicePurgeDependencies, report: InvoicePurgeReport): void {
   report.failed += 1;
   deps.metrics?.erasures.inc({ outcome: 'failed' });
-}
-
-/**
- * Lists every key under `prefix` first, so that deleting does not disturb the listing, then deletes
- * them in batches.
- *
- * NOTE: a PDF render that was running while the erasure executed can store its object after this
- * listing. That render then fails to record the PDF on the deleted invoice row and deletes the object
- * itself. Only when that delete fails too does the object outlive the purge.
- */
-async function deleteByPrefix(
-  store: ObjectStore,
-  prefix: string,
-): Promise<{ deleted: number; failures: DeleteFailure[] }> {
-  const keys: string[] = [];
-  for await (const object of store.list(prefix)) {
-    keys.push(object.key);
-  }
-  let deleted = 0;
-  const failures: DeleteFailure[] = [];
-  for (let start = 0; start < keys.length; start += DELETE_BATCH) {
-    const result = await store.deleteMany(keys.slice(start, start + DELETE_BATCH));
-    deleted += result.deleted.length;
-    failures.push(...result.failed);
-  }
-  return { deleted, failures };
 }
