@@ -13,13 +13,18 @@ export function newChunkObjectKey(tenantId: string, storageId: string): string {
   return objectKey({ tenantId, kind: KIND, objectId: storageId, variant: randomUUID() });
 }
 
-/**
- * Returns the prefix of all objects of one recording.
- * NOTE: erasing a tenant deletes its recording rows by cascade from `tenants` without calling this
- * module, so the objects stay in the bucket, unreadable once the keys are destroyed.
- */
+/** Returns the prefix of all objects of one recording. */
 export function recordingObjectPrefix(tenantId: string, storageId: string): string {
   return objectKeyPrefix({ tenantId, kind: KIND, objectId: storageId });
+}
+
+/**
+ * Returns the prefix of all recording objects of a tenant: `tenant/<tenant id>/recording/`. Erasing
+ * a tenant deletes its recording rows by cascade from `tenants`, and the erasure recording purge
+ * then deletes the objects under this prefix.
+ */
+export function tenantRecordingPrefix(tenantId: string): string {
+  return objectKeyPrefix({ tenantId, kind: KIND });
 }
 
 /**
