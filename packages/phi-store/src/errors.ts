@@ -17,6 +17,8 @@ export type PhiStoreErrorCode =
   | 'shred_request_started'
   /** A stored token signing key could not be unwrapped with the configured master keys. */
   | 'signing_key_unreadable'
+  /** The stored audit MAC key could not be unwrapped with the configured master keys. */
+  | 'audit_key_unreadable'
   /** A row written by the same transaction is missing, so something outside this package changed the table. */
   | 'storage_inconsistent';
 

@@ -1,3 +1,5 @@
+export { type AuditMacKeyRewrapSummary, rewrapAuditMacKeys } from './audit/audit-mac-key-wrapping.js';
+export { AuditMacKeys, type ChainKeying, type CurrentAuditMacKey } from './audit/audit-mac-keys.js';
 export { AuditTrail, type AuditTrailOptions } from './audit/audit-trail.js';
 export type {
   AuditChainHead,

@@ -7,6 +7,7 @@ import {
   type MasterKeyring,
   Tokenizer,
 } from '@skillancer/phi-crypto';
+import { AuditMacKeys } from './audit/audit-mac-keys.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import type { AuditEventInput } from './audit/audit-types.js';
 import { SqlTenantKeyRepository } from './keys/sql-tenant-key-repository.js';
@@ -31,8 +32,6 @@ export interface PhiStoreOptions {
   keyCacheTtlMs?: number;
   /** Encryptions per data key version before it rotates; default the KeyManager default (2^30). */
   rotateAfterEncryptions?: number;
-  /** HMAC key for the audit chain; without it the chain uses plain SHA-256. */
-  auditChainKey?: Uint8Array;
   /**
    * Receives failures of work that runs after the call that caused it returned: the audit events
    * of keys created on first use or at the usage limit. Services log them.
@@ -51,20 +50,23 @@ export interface PhiStore {
   readonly indexer: BlindIndexer;
   readonly tokenizer: Tokenizer;
   readonly tokenVault: SqlTokenVault;
+  /** The audit MAC keys, wrapped by `masterKeys`, that `audit` hashes and verifies events with. */
+  readonly auditMacKeys: AuditMacKeys;
   readonly audit: AuditTrail;
   readonly records: PhiRecordRepository;
   readonly shredRequests: ShredRequestStore;
-  /** Zeroes the cached tenant keys. The database and the master keys stay open; their owner closes them. */
+  /**
+   * Zeroes the cached tenant keys and forgets the cached audit MAC keys. The database and the
+   * master keys stay open; their owner closes them.
+   */
   close(): void;
 }
 
 /** Builds the store. Call `verifyMasterKeys` first, so a wrong master key stops the process early. */
 export function createPhiStore(options: PhiStoreOptions): PhiStore {
   const clock = options.clock ?? Date.now;
-  const audit = new AuditTrail(options.db, {
-    clock,
-    ...(options.auditChainKey === undefined ? {} : { key: options.auditChainKey }),
-  });
+  const auditMacKeys = new AuditMacKeys(options.db, options.masterKeys);
+  const audit = new AuditTrail(options.db, { clock, macKeys: auditMacKeys });
   const tenantKeys = new SqlTenantKeyRepository(options.db);
   const keys = new KeyManager({
     masterKeys: options.masterKeys,
@@ -102,10 +104,14 @@ export function createPhiStore(options: PhiStoreOptions): PhiStore {
     indexer,
     tokenizer,
     tokenVault,
+    auditMacKeys,
     audit,
     records: new PhiRecordRepository(options.db),
     shredRequests: new ShredRequestStore(options.db),
-    close: () => keys.close(),
+    close: () => {
+      keys.close();
+      auditMacKeys.close();
+    },
   };
 }
 

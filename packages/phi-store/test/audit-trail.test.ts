@@ -1,8 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type Database, openPostgres } from '@skillancer/database';
+import { hashAuditEvent } from '@skillancer/phi-crypto';
 import { forEachEngine } from '@skillancer/testing/database';
 import { describe, expect, it } from 'vitest';
-import { type AuditEventInput, AuditTrail, isPhiStoreError } from '../src/index.js';
+import { type AuditEventInput, AuditMacKeys, AuditTrail, isPhiStoreError } from '../src/index.js';
+import { keyring } from './support.js';
+
+function trailOf(db: Database): AuditTrail {
+  return new AuditTrail(db, { macKeys: new AuditMacKeys(db, keyring()) });
+}
 
 function event(tenantId: string, overrides: Partial<AuditEventInput> = {}): AuditEventInput {
   return {
@@ -23,20 +29,59 @@ async function appendThree(trail: AuditTrail, tenantId: string): Promise<void> {
   await trail.append(event(tenantId, { action: 'phi.reveal', purpose: 'billing' }));
 }
 
-/** Runs `tamper` with the append-only trigger disabled, as an attacker with table ownership could. */
+/** Runs `tamper` with the append-only triggers disabled, as an attacker with table ownership could. */
 async function withoutTrigger(db: Database, tamper: () => Promise<unknown>): Promise<void> {
-  await db.query('ALTER TABLE phi_audit_events DISABLE TRIGGER phi_audit_events_append_only');
+  await db.query('ALTER TABLE phi_audit_events DISABLE TRIGGER USER');
   try {
     await tamper();
   } finally {
-    await db.query('ALTER TABLE phi_audit_events ENABLE TRIGGER phi_audit_events_append_only');
+    await db.query('ALTER TABLE phi_audit_events ENABLE TRIGGER USER');
   }
+}
+
+/**
+ * Rewrites a tenant's events from `fromSequence` on, as someone with write access to the database
+ * but without the audit MAC key would: the first one gets `purpose`, and every hash from there on,
+ * and the head, is recomputed with `key` (plain SHA-256 when absent) and labelled `macKeyVersion`.
+ */
+async function forgeFrom(
+  db: Database,
+  tenantId: string,
+  fromSequence: number,
+  forgery: { purpose: string; key?: Buffer; macKeyVersion: number | null },
+): Promise<void> {
+  const events = await trailOf(db).listEvents(tenantId, { limit: 1000 });
+  events.reverse();
+  let previousHash = events[fromSequence - 2]?.hash ?? '0'.repeat(64);
+  await withoutTrigger(db, async () => {
+    for (const event of events.slice(fromSequence - 1)) {
+      const changed = {
+        ...event,
+        purpose: event.sequence === fromSequence ? forgery.purpose : event.purpose,
+      };
+      const hash = hashAuditEvent(
+        previousHash,
+        changed,
+        forgery.key === undefined ? {} : { key: forgery.key },
+      );
+      await db.query(
+        `UPDATE phi_audit_events SET purpose = $3, previous_hash = $4, hash = $5, mac_key_version = $6
+          WHERE tenant_id = $1 AND sequence = $2`,
+        [tenantId, event.sequence, changed.purpose, previousHash, hash, forgery.macKeyVersion],
+      );
+      previousHash = hash;
+    }
+    await db.query('UPDATE phi_audit_chain_heads SET hash = $2 WHERE tenant_id = $1', [
+      tenantId,
+      previousHash,
+    ]);
+  });
 }
 
 forEachEngine('audit trail', (getDb, engine) => {
   describe('append', () => {
     it('numbers and links events per tenant', async () => {
-      const trail = new AuditTrail(getDb());
+      const trail = trailOf(getDb());
       const tenantA = randomUUID();
       const tenantB = randomUUID();
       const stored = await trail.append([event(tenantA), event(tenantB), event(tenantA)]);
@@ -53,7 +98,7 @@ forEachEngine('audit trail', (getDb, engine) => {
     });
 
     it('stores details apart from the hash', async () => {
-      const trail = new AuditTrail(getDb());
+      const trail = trailOf(getDb());
       const tenantId = randomUUID();
       await trail.append(event(tenantId, { details: { recordsDeleted: 3, keys: ['data:1'] } }));
       const [listed] = await trail.listEvents(tenantId, { limit: 10 });
@@ -62,7 +107,7 @@ forEachEngine('audit trail', (getDb, engine) => {
     });
 
     it('rejects oversized details', async () => {
-      const trail = new AuditTrail(getDb());
+      const trail = trailOf(getDb());
       const error = await trail
         .append(event(randomUUID(), { details: { note: 'x'.repeat(20_000) } }))
         .catch((e: unknown) => e);
@@ -72,7 +117,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
     it('joins the caller transaction and rolls back with it', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await db
         .transaction(async (tx) => {
@@ -86,7 +131,7 @@ forEachEngine('audit trail', (getDb, engine) => {
     });
 
     it('reports a failed write as audit_write_failed', async () => {
-      const trail = new AuditTrail(getDb());
+      const trail = trailOf(getDb());
       const error = await trail
         .append(event(randomUUID(), { outcome: 'success', keyVersion: 1 }), {
           tx: {
@@ -103,7 +148,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
   describe('list', () => {
     it('pages newest first', async () => {
-      const trail = new AuditTrail(getDb());
+      const trail = trailOf(getDb());
       const tenantId = randomUUID();
       for (let i = 0; i < 5; i += 1) {
         await trail.append(event(tenantId));
@@ -120,7 +165,7 @@ forEachEngine('audit trail', (getDb, engine) => {
     it('rejects UPDATE, DELETE and TRUNCATE', async () => {
       const db = getDb();
       const tenantId = randomUUID();
-      await new AuditTrail(db).append(event(tenantId));
+      await trailOf(db).append(event(tenantId));
 
       await expect(
         db.query("UPDATE phi_audit_events SET purpose = 'other' WHERE tenant_id = $1", [tenantId]),
@@ -129,14 +174,14 @@ forEachEngine('audit trail', (getDb, engine) => {
         /SQLSTATE P0001/,
       );
       await expect(db.query('TRUNCATE phi_audit_events')).rejects.toThrow(/SQLSTATE P0001/);
-      expect(await new AuditTrail(db).listEvents(tenantId, { limit: 5 })).toHaveLength(1);
+      expect(await trailOf(db).listEvents(tenantId, { limit: 5 })).toHaveLength(1);
     });
   });
 
   describe('tamper detection', () => {
     it('detects an edited event', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await appendThree(trail, tenantId);
       await withoutTrigger(db, () =>
@@ -153,7 +198,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
     it('detects a time moved by one millisecond', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await appendThree(trail, tenantId);
       await withoutTrigger(db, () =>
@@ -169,7 +214,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
     it('detects reordered events', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await appendThree(trail, tenantId);
       await withoutTrigger(db, async () => {
@@ -191,7 +236,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
     it('detects a deleted middle event', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await appendThree(trail, tenantId);
       await withoutTrigger(db, () =>
@@ -205,7 +250,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
     it('detects a deleted last event', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await appendThree(trail, tenantId);
       await withoutTrigger(db, () =>
@@ -218,7 +263,7 @@ forEachEngine('audit trail', (getDb, engine) => {
 
     it('detects events left without a head row', async () => {
       const db = getDb();
-      const trail = new AuditTrail(db);
+      const trail = trailOf(db);
       const tenantId = randomUUID();
       await appendThree(trail, tenantId);
       await db.query('DELETE FROM phi_audit_chain_heads WHERE tenant_id = $1', [tenantId]);
@@ -227,13 +272,88 @@ forEachEngine('audit trail', (getDb, engine) => {
       expect(result.ok ? undefined : result.broken.reason).toBe('head_mismatch');
     });
 
-    it('does not verify with another chain key', async () => {
+    it('stores HMACs under the audit MAC key', async () => {
       const db = getDb();
       const tenantId = randomUUID();
-      await appendThree(new AuditTrail(db, { key: Buffer.alloc(32, 1) }), tenantId);
+      await appendThree(trailOf(db), tenantId);
+      const [newest] = await trailOf(db).listEvents(tenantId, { limit: 1 });
+      const { version, key } = await new AuditMacKeys(db, keyring()).current();
+      if (newest === undefined) {
+        throw new Error('no event was stored');
+      }
 
-      expect((await new AuditTrail(db, { key: Buffer.alloc(32, 1) }).verifyChain(tenantId)).ok).toBe(true);
-      expect((await new AuditTrail(db).verifyChain(tenantId)).ok).toBe(false);
+      expect(newest.macKeyVersion).toBe(version);
+      expect(newest.hash).toBe(hashAuditEvent(newest.previousHash, newest, { key }));
+      expect(newest.hash).not.toBe(hashAuditEvent(newest.previousHash, newest));
+    });
+
+    for (const fromSequence of [1, 2]) {
+      it(`rejects a plain SHA-256 rewrite from sequence ${fromSequence}`, async () => {
+        const db = getDb();
+        const tenantId = randomUUID();
+        await appendThree(trailOf(db), tenantId);
+        await forgeFrom(db, tenantId, fromSequence, { purpose: 'marketing', macKeyVersion: null });
+        const result = await trailOf(db).verifyChain(tenantId);
+
+        expect(result.ok).toBe(false);
+        expect(result.ok ? undefined : result.broken.reason).toBe('unkeyed_event');
+        expect(result.ok ? undefined : result.broken.sequence).toBe(fromSequence);
+      });
+    }
+
+    it('rejects a keyed rewrite under a guessed key', async () => {
+      const db = getDb();
+      const tenantId = randomUUID();
+      await appendThree(trailOf(db), tenantId);
+      await forgeFrom(db, tenantId, 2, { purpose: 'marketing', key: randomBytes(32), macKeyVersion: 1 });
+      const result = await trailOf(db).verifyChain(tenantId);
+
+      expect(result.ok ? undefined : result.broken.reason).toBe('hash_mismatch');
+      expect(result.ok ? undefined : result.broken.sequence).toBe(2);
+    });
+
+    it('rejects a plain event appended after keyed ones', async () => {
+      const db = getDb();
+      const trail = trailOf(db);
+      const tenantId = randomUUID();
+      await appendThree(trail, tenantId);
+      const [last] = await trail.listEvents(tenantId, { limit: 1 });
+      const appended = { ...(last as NonNullable<typeof last>), sequence: 4, purpose: 'marketing' };
+      const hash = hashAuditEvent(last?.hash ?? '', appended);
+      await withoutTrigger(db, async () => {
+        await db.query(
+          `INSERT INTO phi_audit_events (tenant_id, sequence, occurred_at, actor_type, actor_id, action,
+             resource_type, resource_id, purpose, outcome, key_version, previous_hash, hash)
+           SELECT tenant_id, 4, occurred_at, actor_type, actor_id, action, resource_type, resource_id,
+                  $2, outcome, key_version, $3, $4
+             FROM phi_audit_events WHERE tenant_id = $1 AND sequence = 3`,
+          [tenantId, appended.purpose, last?.hash, hash],
+        );
+        await db.query('UPDATE phi_audit_chain_heads SET sequence = 4, hash = $2 WHERE tenant_id = $1', [
+          tenantId,
+          hash,
+        ]);
+      });
+      const result = await trail.verifyChain(tenantId);
+
+      expect(result.ok ? undefined : result.broken.reason).toBe('unkeyed_event');
+      expect(result.ok ? undefined : result.broken.sequence).toBe(4);
+      expect(result.verified).toBe(3);
+    });
+
+    it('rejects a plain event while the trigger is on', async () => {
+      const db = getDb();
+      const tenantId = randomUUID();
+      await appendThree(trailOf(db), tenantId);
+
+      await expect(
+        db.query(
+          `INSERT INTO phi_audit_events (tenant_id, sequence, occurred_at, actor_type, actor_id, action,
+             resource_type, resource_id, purpose, outcome, previous_hash, hash)
+           VALUES ($1, 4, now(), 'user', 'u', 'phi.read', 'phi_record', 'r', 'treatment', 'success', $2, $2)`,
+          [tenantId, 'a'.repeat(64)],
+        ),
+      ).rejects.toThrow(/SQLSTATE P0001/);
     });
   });
 
@@ -247,7 +367,7 @@ forEachEngine('audit trail', (getDb, engine) => {
       const tenantId = randomUUID();
       try {
         const writers = pools.map((pool, writer) => {
-          const trail = new AuditTrail(pool);
+          const trail = trailOf(pool);
           return Promise.all(
             Array.from({ length: 40 }, (_, i) =>
               i % 10 === 0
@@ -260,7 +380,7 @@ forEachEngine('audit trail', (getDb, engine) => {
       } finally {
         await Promise.all(pools.map((pool) => pool.close()));
       }
-      const trail = new AuditTrail(getDb());
+      const trail = trailOf(getDb());
       const expected = 4 * (36 + 4 * 2);
       const result = await trail.verifyChain(tenantId);
       const { rows } = await getDb().query<{ count: string; max: string }>(

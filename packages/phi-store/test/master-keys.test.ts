@@ -54,12 +54,20 @@ forEachEngine('master keys', (getDb) => {
   });
 
   describe('rotation', () => {
-    it('rewraps tenant and signing keys so the old key can go', async () => {
+    it('rewraps tenant, signing and audit MAC keys so the old key can go', async () => {
       const db = getDb();
       const oldStore = testStore(db, { masterKeys: keyring(FIRST) });
       const tenantId = randomUUID();
       const context = { tenantId, recordType: 'note', recordId: randomUUID(), field: 'ssn' };
       const ciphertext = await oldStore.encryptor.encrypt(context, '123-45-6789');
+      await oldStore.audit.append({
+        tenantId,
+        actor: ACTOR,
+        action: 'phi.encrypt',
+        resource: { type: 'phi_record', id: context.recordId },
+        purpose: 'treatment',
+        outcome: 'success',
+      });
       const kid = randomUUID();
       const seed = randomBytes(32);
       const wrapped = wrapSigningKeySeed(keyring(FIRST), kid, seed);
@@ -72,6 +80,7 @@ forEachEngine('master keys', (getDb) => {
       const withoutOld = await verifyMasterKeys(db, keyring(SECOND)).catch((e: unknown) => e);
       expect(isPhiStoreError(withoutOld, 'master_key_mismatch')).toBe(true);
       expect((withoutOld as Error).message).toContain('not configured');
+      expect((withoutOld as Error).message).toContain('1 audit MAC keys under');
 
       const rotating = testStore(db, { masterKeys: keyring(SECOND, [FIRST]) });
       const progress: number[] = [];
@@ -83,12 +92,14 @@ forEachEngine('master keys', (getDb) => {
       expect(summary.tenantKeys.failed).toBe(0);
       expect(summary.tenantKeys.remaining).toBe(0);
       expect(summary.signingKeys.rewrapped).toBeGreaterThanOrEqual(1);
+      expect(summary.auditMacKeys).toEqual({ total: 1, rewrapped: 1, skipped: 0, failures: [] });
       expect(summary.complete).toBe(true);
       expect(progress.length).toBeGreaterThanOrEqual(2);
 
       const again = await rotateMasterKey(rotating, { actor: ACTOR });
       expect(again.tenantKeys.rewrapped).toBe(0);
       expect(again.signingKeys.rewrapped).toBe(0);
+      expect(again.auditMacKeys.total).toBe(0);
 
       const newOnly = testStore(db, { masterKeys: keyring(SECOND) });
       expect((await verifyMasterKeys(db, keyring(SECOND))).outcome).toBe('verified');
@@ -105,9 +116,24 @@ forEachEngine('master keys', (getDb) => {
 
       const [systemEvent] = await newOnly.audit.listEvents(SYSTEM_AUDIT_TENANT, { limit: 1 });
       expect(systemEvent?.action).toBe('master_key.rewrap');
+      expect(await newOnly.audit.verifyChain(tenantId)).toMatchObject({ ok: true });
+      expect(await newOnly.audit.verifyChain(SYSTEM_AUDIT_TENANT)).toMatchObject({ ok: true });
+      const [appended] = await newOnly.audit.append({
+        tenantId,
+        actor: ACTOR,
+        action: 'phi.decrypt',
+        resource: { type: 'phi_record', id: context.recordId },
+        purpose: 'treatment',
+        outcome: 'success',
+      });
+      expect(appended?.macKeyVersion).toBe(1);
+      expect(await newOnly.audit.verifyChain(tenantId)).toMatchObject({ ok: true });
       const status = await readKeyStatus(newOnly);
       expect(status.masterKeys.keysToRewrap).toBe(0);
       expect(status.checkValues.map((c) => c.configured).sort()).toEqual([false, true]);
+      expect(status.auditMacKeys).toMatchObject([
+        { version: 1, masterKeyId: keyring(SECOND).current.id, configured: true },
+      ]);
     });
 
     it('reports a signing key wrapped by an unknown key', () => {

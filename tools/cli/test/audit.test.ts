@@ -1,23 +1,31 @@
+import { hashAuditEvent, MasterKeyring } from '@skillancer/phi-crypto';
+import { AuditMacKeys, AuditTrail } from '@skillancer/phi-store';
 import { createTestDatabase, type TestDatabase } from '@skillancer/testing/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SeededRecord, seedPhi } from './phi-fixtures.js';
 import { runCli } from './support.js';
+
+const MASTER_KEY = '5a'.repeat(32);
 
 let db: TestDatabase;
 let records: SeededRecord[];
 
 beforeAll(async () => {
   db = await createTestDatabase('pglite');
-  records = await seedPhi(db, '5a'.repeat(32), { tenants: 3, records: 1 });
+  records = await seedPhi(db, MASTER_KEY, { tenants: 3, records: 1 });
 });
 
 afterAll(async () => {
   await db?.close();
 });
 
-function verify(argv: string[] = []) {
-  // The audit chain is plain SHA-256, so verifying needs no master key.
-  return runCli(['audit', 'verify', ...argv], { NODE_ENV: 'test' }, { database: db });
+function verify(argv: string[] = [], masterKey = MASTER_KEY) {
+  // The audit MAC key is wrapped by the master key, so verifying needs it.
+  return runCli(
+    ['audit', 'verify', ...argv],
+    { NODE_ENV: 'test', ENCRYPTION_MASTER_KEY: masterKey },
+    { database: db },
+  );
 }
 
 /** Runs SQL on phi_audit_events with its append-only triggers disabled, as an attacker with the database could. */
@@ -78,5 +86,47 @@ describe('skillancer audit verify', () => {
     const run = await verify(['--tenant', victim]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`^BROKEN  tenant ${victim}: .*\\(head_mismatch\\)`, 'm'));
+  });
+
+  it('finds an event rehashed in plain SHA-256', async () => {
+    const victim = records[1]?.tenantId ?? '';
+    const macKeys = new AuditMacKeys(db, MasterKeyring.fromHex({ current: MASTER_KEY }));
+    const [newest] = await new AuditTrail(db, { macKeys }).listEvents(victim, { limit: 1 });
+    if (newest === undefined) throw new Error('the seeded tenant has no audit event');
+    // Without the audit MAC key, the best a forger can do is plain SHA-256 and a matching head.
+    const forged = { ...newest, purpose: 'marketing' };
+    const hash = hashAuditEvent(forged.previousHash, forged);
+    await tamper(
+      "UPDATE phi_audit_events SET purpose = 'marketing', hash = $3, mac_key_version = NULL WHERE tenant_id = $1 AND sequence = $2",
+      [victim, newest.sequence, hash],
+    );
+    await db.query('UPDATE phi_audit_chain_heads SET hash = $2 WHERE tenant_id = $1', [victim, hash]);
+    const run = await verify(['--tenant', victim]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^BROKEN  tenant ${victim}: first broken link at sequence ${newest.sequence} \\(unkeyed_event\\)`,
+        'm',
+      ),
+    );
+  });
+
+  it('fails on one line when the master key cannot unwrap the audit MAC key', async () => {
+    const run = await verify([], '6b'.repeat(32));
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^cannot verify the audit trail: audit MAC key version 1 is wrapped by master key mk_[0-9a-f]{16} and cannot be unwrapped .*ENCRYPTION_MASTER_KEY.*\n$/,
+    );
+    expect(run.stderr.split('\n')).toHaveLength(2);
+    expect(run.stdout).not.toContain('BROKEN');
+  });
+
+  it('needs a master key', async () => {
+    const run = await runCli(['audit', 'verify'], { NODE_ENV: 'test' }, { database: db });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^ENCRYPTION_MASTER_KEY is not set/);
   });
 });

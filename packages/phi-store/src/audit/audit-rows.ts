@@ -15,12 +15,13 @@ export type AuditRow = {
   details: AuditDetails | null;
   previous_hash: string;
   hash: string;
+  mac_key_version: number | null;
   recorded_at: Date;
 };
 
 export const EVENT_COLUMNS =
   'tenant_id, sequence, occurred_at, actor_type, actor_id, action, resource_type, resource_id, purpose, ' +
-  'outcome, key_version, details, previous_hash, hash, recorded_at';
+  'outcome, key_version, details, previous_hash, hash, mac_key_version, recorded_at';
 
 /**
  * Converts a row to the event the chain hashes. `occurred_at` was written from a millisecond
@@ -41,6 +42,7 @@ export function toStoredEvent(row: AuditRow): StoredAuditEvent {
     details: row.details,
     previousHash: row.previous_hash,
     hash: row.hash,
+    macKeyVersion: row.mac_key_version,
     recordedAt: row.recorded_at,
   };
 }

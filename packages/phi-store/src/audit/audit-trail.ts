@@ -1,6 +1,5 @@
 import type { Database, Queryable } from '@skillancer/database';
 import {
-  type AuditChainOptions,
   type AuditEvent,
   type ChainVerification,
   GENESIS_HASH,
@@ -9,6 +8,7 @@ import {
   verifyAuditChainAsync,
 } from '@skillancer/phi-crypto';
 import { PhiStoreError } from '../errors.js';
+import type { AuditMacKeys, CurrentAuditMacKey } from './audit-mac-keys.js';
 import { type AuditRow, EVENT_COLUMNS, toStoredEvent } from './audit-rows.js';
 import type { AuditChainHead, AuditDetails, AuditEventInput, StoredAuditEvent } from './audit-types.js';
 
@@ -16,7 +16,9 @@ import type { AuditChainHead, AuditDetails, AuditEventInput, StoredAuditEvent } 
 const MAX_DETAILS_CHARS = 16_384;
 const DEFAULT_PAGE_SIZE = 1000;
 
-export interface AuditTrailOptions extends AuditChainOptions {
+export interface AuditTrailOptions {
+  /** The audit MAC keys that new events are hashed with and that verification checks. */
+  macKeys: AuditMacKeys;
   /** Milliseconds since the epoch; injectable for tests. */
   clock?: () => number;
 }
@@ -26,25 +28,27 @@ export interface AuditTrailOptions extends AuditChainOptions {
  *
  * Appending locks the tenant's row in `phi_audit_chain_heads` for the rest of the transaction, so
  * appends from any number of connections and replicas form one linear chain: each reads the head
- * the previous one wrote. A trigger rejects UPDATE, DELETE and TRUNCATE of events; the chain
- * reveals changes made around it (with the trigger disabled, or by a superuser).
+ * the previous one wrote. Each event's hash is an HMAC-SHA256 under the audit MAC key, which is
+ * stored wrapped by the master key. A trigger rejects UPDATE, DELETE and TRUNCATE of events. The
+ * chain reveals changes made around it (with the trigger disabled, or by a superuser), unless the
+ * writer also has the master key.
  */
 export class AuditTrail {
   readonly #db: Database;
-  readonly #chain: AuditChainOptions;
+  readonly #macKeys: AuditMacKeys;
   readonly #clock: () => number;
 
-  constructor(db: Database, options: AuditTrailOptions = {}) {
+  constructor(db: Database, options: AuditTrailOptions) {
     this.#db = db;
-    this.#chain = options.key === undefined ? {} : { key: options.key };
+    this.#macKeys = options.macKeys;
     this.#clock = options.clock ?? Date.now;
   }
 
   /**
    * Appends events in one transaction, or in `options.tx` when the caller's transaction must
    * commit them together with its own writes. Returns the stored events in input order. Throws
-   * `audit_write_failed` when the database rejects the write; callers that reveal PHI must then
-   * withhold it.
+   * `audit_write_failed` when the database rejects the write, or `audit_key_unreadable` when the
+   * audit MAC key cannot be unwrapped; callers that reveal PHI must then withhold it.
    */
   async append(
     events: AuditEventInput | readonly AuditEventInput[],
@@ -58,10 +62,11 @@ export class AuditTrail {
       checkDetails(event.details);
     }
     try {
+      const macKey = await this.#macKeys.current(options.tx);
       if (options.tx !== undefined) {
-        return await this.#appendIn(options.tx, list);
+        return await this.#appendIn(options.tx, list, macKey);
       }
-      return await this.#db.transaction((tx) => this.#appendIn(tx, list));
+      return await this.#db.transaction((tx) => this.#appendIn(tx, list, macKey));
     } catch (error) {
       if (isPhiCryptoError(error) || error instanceof PhiStoreError) {
         throw error;
@@ -75,7 +80,11 @@ export class AuditTrail {
     }
   }
 
-  async #appendIn(tx: Queryable, events: readonly AuditEventInput[]): Promise<StoredAuditEvent[]> {
+  async #appendIn(
+    tx: Queryable,
+    events: readonly AuditEventInput[],
+    macKey: CurrentAuditMacKey,
+  ): Promise<StoredAuditEvent[]> {
     const results = new Array<StoredAuditEvent>(events.length);
     const byTenant = new Map<string, number[]>();
     for (const [index, event] of events.entries()) {
@@ -102,11 +111,12 @@ export class AuditTrail {
           outcome: input.outcome,
           keyVersion: input.keyVersion ?? null,
         };
-        const hash = hashAuditEvent(previousHash, event, this.#chain);
+        const hash = hashAuditEvent(previousHash, event, { key: macKey.key });
         const stored: StoredAuditEvent = {
           ...event,
           previousHash,
           hash,
+          macKeyVersion: macKey.version,
           details: input.details ?? null,
           recordedAt: new Date(0),
         };
@@ -180,17 +190,31 @@ export class AuditTrail {
   /**
    * Walks a tenant's chain from its first event to the recorded head. An edited event fails with
    * `hash_mismatch`, a deleted one with `sequence_gap` (or `head_mismatch` at the end), and events
-   * swapped between positions with `previous_hash_mismatch`. Events appended while the walk runs
-   * are not part of it.
+   * swapped between positions with `previous_hash_mismatch`. A plain SHA-256 event after the
+   * chain's sealed unkeyed prefix, or after a keyed event, fails with `unkeyed_event`. Events
+   * appended while the walk runs are not part of it. Throws `audit_key_unreadable` when the
+   * configured master keys cannot unwrap an audit MAC key, because then nothing can be verified.
    */
   async verifyChain(tenantId: string, options: { pageSize?: number } = {}): Promise<ChainVerification> {
+    const keying = await this.#macKeys.chainKeying(tenantId);
+    if (keying.kind === 'invalid_prefix') {
+      return {
+        ok: false,
+        verified: 0,
+        broken: { index: 0, sequence: null, reason: 'unkeyed_prefix_mismatch', message: keying.message },
+      };
+    }
     const head = await this.#recordedHead(tenantId);
     const expectedHead = { sequence: head.sequence, hash: head.hash };
     const events = this.iterateEvents(tenantId, {
       throughSequence: head.sequence === 0 ? undefined : head.sequence,
       pageSize: options.pageSize,
     });
-    return verifyAuditChainAsync(events, { ...this.#chain, tenantId, expectedHead });
+    return verifyAuditChainAsync(events, {
+      tenantId,
+      expectedHead,
+      ...(keying.kind === 'keyed' ? { macKeys: keying.macKeys } : {}),
+    });
   }
 
   /** Lists tenant ids that have an audit chain, in order, for a walk over every chain. */
@@ -239,7 +263,7 @@ async function insertEvents(tx: Queryable, events: readonly StoredAuditEvent[]):
   const params: unknown[] = [];
   for (const event of events) {
     const base = params.length;
-    values.push(`(${Array.from({ length: 14 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
+    values.push(`(${Array.from({ length: 15 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
     params.push(
       event.tenantId,
       event.sequence,
@@ -255,11 +279,12 @@ async function insertEvents(tx: Queryable, events: readonly StoredAuditEvent[]):
       event.details === null ? null : JSON.stringify(event.details),
       event.previousHash,
       event.hash,
+      event.macKeyVersion,
     );
   }
   const { rows } = await tx.query<{ recorded_at: Date }>(
     `INSERT INTO phi_audit_events (tenant_id, sequence, occurred_at, actor_type, actor_id, action,
-       resource_type, resource_id, purpose, outcome, key_version, details, previous_hash, hash)
+       resource_type, resource_id, purpose, outcome, key_version, details, previous_hash, hash, mac_key_version)
      VALUES ${values.join(', ')}
      RETURNING recorded_at`,
     params,

@@ -35,6 +35,8 @@ export interface AuditEventInput {
 
 /** An event as stored: the chained event plus its unhashed details and the database insert time. */
 export interface StoredAuditEvent extends ChainedAuditEvent {
+  /** Audit MAC key version of the hash; null for plain SHA-256 events written before the key existed. */
+  macKeyVersion: number | null;
   details: AuditDetails | null;
   recordedAt: Date;
 }

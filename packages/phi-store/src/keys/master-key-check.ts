@@ -28,7 +28,8 @@ function sourceOf(masterKeys: MasterKeyring, key: MasterKey): string {
 
 /**
  * Checks the configured master keys against the check values stored in `phi_master_key_checks`
- * and against the master key ids recorded beside wrapped tenant keys and token signing keys.
+ * and against the master key ids recorded beside wrapped tenant keys, token signing keys and
+ * audit MAC keys.
  * Call it at start-up before any data is read or written. Throws `master_key_mismatch` with a
  * message that names ENCRYPTION_MASTER_KEY or ENCRYPTION_MASTER_KEY_PREVIOUS.
  *
@@ -100,8 +101,8 @@ async function checkAndStore(tx: Queryable, masterKeys: MasterKeyring): Promise<
 }
 
 /**
- * Throws when live tenant keys or token signing keys are wrapped by a master key that is not
- * configured, which happens when a previous key was removed before the rewrap finished.
+ * Throws when live tenant keys, token signing keys or audit MAC keys are wrapped by a master key
+ * that is not configured, which happens when a previous key was removed before the rewrap finished.
  */
 async function assertWrappingKeysConfigured(db: Database, masterKeys: MasterKeyring): Promise<void> {
   const { rows } = await db.query<{ master_key_id: string; kind: string; count: string }>(
@@ -109,7 +110,10 @@ async function assertWrappingKeysConfigured(db: Database, masterKeys: MasterKeyr
       WHERE state <> 'destroyed' GROUP BY master_key_id
      UNION ALL
      SELECT master_key_id, 'token signing keys' AS kind, count(*) AS count FROM signing_keys
-      WHERE master_key_id IS NOT NULL GROUP BY master_key_id`,
+      WHERE master_key_id IS NOT NULL GROUP BY master_key_id
+     UNION ALL
+     SELECT master_key_id, 'audit MAC keys' AS kind, count(*) AS count FROM phi_audit_mac_keys
+      GROUP BY master_key_id`,
   );
   const missing = rows.filter((row) => !masterKeys.has(row.master_key_id));
   if (missing.length === 0) {

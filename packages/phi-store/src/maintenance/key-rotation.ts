@@ -1,4 +1,5 @@
 import type { KeyPurpose, RewrapProgress, RewrapSummary, TenantKeyInfo } from '@skillancer/phi-crypto';
+import { type AuditMacKeyRewrapSummary, rewrapAuditMacKeys } from '../audit/audit-mac-key-wrapping.js';
 import { type MasterKeyVerification, verifyMasterKeys } from '../keys/master-key-check.js';
 import { type PhiStore, SYSTEM_AUDIT_TENANT } from '../phi-store.js';
 import { rewrapSigningKeys, type SigningKeyRewrapSummary } from '../signing-keys/signing-key-wrapping.js';
@@ -9,6 +10,7 @@ export interface MasterRotationSummary {
   check: MasterKeyVerification;
   tenantKeys: RewrapSummary;
   signingKeys: SigningKeyRewrapSummary;
+  auditMacKeys: AuditMacKeyRewrapSummary;
   /** True when nothing is left under an earlier master key, so ENCRYPTION_MASTER_KEY_PREVIOUS can be emptied. */
   complete: boolean;
 }
@@ -23,11 +25,11 @@ export interface MasterRotationOptions {
 }
 
 /**
- * Rewraps every tenant key and token signing key onto the current master key, after checking the
- * keyring against the stored key check values (which records the new key's check value). PHI is
- * not touched. Resumable and safe to run twice or concurrently, because it selects "not wrapped by
- * the current key" and every write is conditional. Records `master_key.rewrap` in the `system`
- * audit chain.
+ * Rewraps every tenant key, token signing key and audit MAC key onto the current master key,
+ * after checking the keyring against the stored key check values (which records the new key's
+ * check value). PHI is not touched. Resumable and safe to run twice or concurrently, because it
+ * selects "not wrapped by the current key" and every write is conditional. Records
+ * `master_key.rewrap` in the `system` audit chain.
  */
 export async function rotateMasterKey(
   store: PhiStore,
@@ -40,24 +42,31 @@ export async function rotateMasterKey(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const signingKeys = await rewrapSigningKeys(store.db, store.masterKeys);
+  const auditMacKeys = await rewrapAuditMacKeys(store.db, store.masterKeys);
+  const failed = tenantKeys.failed + signingKeys.failures.length + auditMacKeys.failures.length;
   const complete =
-    tenantKeys.remaining === 0 && signingKeys.failures.length === 0 && signingKeys.legacy === 0;
+    tenantKeys.remaining === 0 &&
+    signingKeys.failures.length === 0 &&
+    signingKeys.legacy === 0 &&
+    auditMacKeys.failures.length === 0;
   await store.audit.append({
     tenantId: SYSTEM_AUDIT_TENANT,
     actor: options.actor,
     action: 'master_key.rewrap',
     resource: { type: 'master_key', id: store.masterKeys.current.id },
     purpose: 'key_rotation',
-    outcome: tenantKeys.failed === 0 && signingKeys.failures.length === 0 ? 'success' : 'failure',
+    outcome: failed === 0 ? 'success' : 'failure',
     details: {
       tenantKeysRewrapped: tenantKeys.rewrapped,
       tenantKeysFailed: tenantKeys.failed,
       tenantKeysRemaining: tenantKeys.remaining,
       signingKeysRewrapped: signingKeys.rewrapped,
       signingKeysFailed: signingKeys.failures.length,
+      auditMacKeysRewrapped: auditMacKeys.rewrapped,
+      auditMacKeysFailed: auditMacKeys.failures.length,
     },
   });
-  return { check, tenantKeys, signingKeys, complete };
+  return { check, tenantKeys, signingKeys, auditMacKeys, complete };
 }
 
 /**

@@ -26,6 +26,8 @@ export interface KeyStatus {
   checkValues: StoredCheckValue[];
   /** Token signing keys per wrapping master key; null is the earlier sealed format. */
   signingKeys: Array<{ masterKeyId: string | null; count: number }>;
+  /** Audit MAC key versions with their wrapping master key and creation time. */
+  auditMacKeys: Array<{ version: number; masterKeyId: string; configured: boolean; createdAt: Date }>;
   tenants: TenantKeySummary[];
 }
 
@@ -43,6 +45,9 @@ export async function readKeyStatus(
   );
   const signing = await store.db.query<{ master_key_id: string | null; count: string }>(
     'SELECT master_key_id, count(*) AS count FROM signing_keys GROUP BY master_key_id ORDER BY master_key_id',
+  );
+  const auditMacKeys = await store.db.query<{ version: number; master_key_id: string; created_at: Date }>(
+    'SELECT version, master_key_id, created_at FROM phi_audit_mac_keys ORDER BY version',
   );
   const tenants = await store.db.query<{
     tenant_id: string;
@@ -70,6 +75,12 @@ export async function readKeyStatus(
       lastVerifiedAt: row.last_verified_at,
     })),
     signingKeys: signing.rows.map((row) => ({ masterKeyId: row.master_key_id, count: Number(row.count) })),
+    auditMacKeys: auditMacKeys.rows.map((row) => ({
+      version: row.version,
+      masterKeyId: row.master_key_id,
+      configured: store.masterKeys.has(row.master_key_id),
+      createdAt: row.created_at,
+    })),
     tenants: tenants.rows.map((row) => ({
       tenantId: row.tenant_id,
       purpose: row.purpose,

@@ -1,13 +1,15 @@
 import { loadConfig } from '@skillancer/config';
-import { AuditTrail, verifyAuditChains } from '@skillancer/phi-store';
-import type { CliIo } from '../../runtime/io.js';
+import { AuditMacKeys, AuditTrail, isPhiStoreError, verifyAuditChains } from '@skillancer/phi-store';
+import { CliError, type CliIo } from '../../runtime/io.js';
+import { requireMasterKeyring } from '../../runtime/master-keyring.js';
 import { openOperationsDatabase } from '../../runtime/operations-database.js';
 import { Output } from '../../runtime/output.js';
 
 /**
  * Walks every tenant's audit chain (or the given tenants') and reports the first broken link of each:
- * an edited, reordered or deleted event. Needs no master key, because the chain is plain SHA-256.
- * Returns 1 when a chain is broken.
+ * an edited, reordered or deleted event, or one rehashed without the audit MAC key. Needs the master
+ * keys, because the audit MAC key is stored wrapped by them. Returns 1 when a chain is broken, and
+ * fails with a usage error (exit 2) when the master keys cannot unwrap the audit MAC key.
  */
 export async function verifyAudit(
   io: CliIo,
@@ -16,7 +18,9 @@ export async function verifyAudit(
   const config = loadConfig(io.env, io.cwd);
   const output = new Output(io, { json: options.json ?? false });
   const progress = output.throttledProgress();
+  const keyring = await requireMasterKeyring(config);
   const db = await openOperationsDatabase(config, io);
+  const macKeys = new AuditMacKeys(db, keyring.keyring);
   try {
     const unknown: string[] = [];
     for (const tenantId of options.tenantIds) {
@@ -34,7 +38,12 @@ export async function verifyAudit(
       );
       return 1;
     }
-    const summary = await verifyAuditChains(new AuditTrail(db), {
+    if ((await readMacKeys(macKeys)).size === 0) {
+      output.line(
+        'No audit MAC key is stored, so every event was checked as plain SHA-256. Services create the key at their first audited operation; if they have run since the upgrade, the key was deleted, so investigate.',
+      );
+    }
+    const summary = await verifyAuditChains(new AuditTrail(db, { macKeys }), {
       ...(options.tenantIds.length > 0 ? { tenantIds: options.tenantIds } : {}),
       onProgress: (step) =>
         progress(
@@ -58,6 +67,20 @@ export async function verifyAudit(
     output.result(summary);
     return summary.brokenChains === 0 ? 0 : 1;
   } finally {
+    macKeys.close();
+    keyring.keyring.destroy();
     await db.close();
+  }
+}
+
+/** Unwraps the audit MAC keys, turning a master key problem into a one-line usage error. */
+async function readMacKeys(macKeys: AuditMacKeys): Promise<ReadonlyMap<number, Buffer>> {
+  try {
+    return await macKeys.all();
+  } catch (error) {
+    if (isPhiStoreError(error, 'audit_key_unreadable')) {
+      throw new CliError(`cannot verify the audit trail: ${error.message}`);
+    }
+    throw error;
   }
 }
