@@ -1,3 +1,4 @@
+import { hashAuditEvent } from '@skillancer/phi-crypto';
 import type { ServiceApp } from '@skillancer/service-kit';
 import { forEachEngine } from '@skillancer/testing/database';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,6 +112,75 @@ forEachEngine('auth-svc access log', (getDb) => {
 
       expect(response.json().verified).toBe(false);
       expect(response.json().verification.reason).toBe('hash_mismatch');
+    });
+
+    it('reports an event rehashed in plain SHA-256', async () => {
+      const db = getDb();
+      const app = await sharedApp();
+      const owner = await registerUser(app);
+      await app.inject({
+        method: 'POST',
+        url: '/hipaa/phi/records',
+        headers: owner.auth,
+        payload: { fields: { name: 'Jane Doe' } },
+      });
+      const listed = await app.inject({
+        method: 'GET',
+        url: '/hipaa/phi/access-log?limit=1',
+        headers: owner.auth,
+      });
+      const newest = listed.json().events[0];
+      const { rows } = await db.query<{ previous_hash: string }>(
+        'SELECT previous_hash FROM phi_audit_events WHERE tenant_id = $1 AND sequence = $2',
+        [owner.tenantId, newest.sequence],
+      );
+      // Someone without the audit MAC key can only recompute the hash in plain SHA-256.
+      const forged = { ...newest, tenantId: owner.tenantId, purpose: 'marketing' };
+      const hash = hashAuditEvent(rows[0]?.previous_hash ?? '', forged);
+      await db.query('ALTER TABLE phi_audit_events DISABLE TRIGGER USER');
+      try {
+        await db.query(
+          "UPDATE phi_audit_events SET purpose = 'marketing', hash = $3, mac_key_version = NULL WHERE tenant_id = $1 AND sequence = $2",
+          [owner.tenantId, newest.sequence, hash],
+        );
+      } finally {
+        await db.query('ALTER TABLE phi_audit_events ENABLE TRIGGER USER');
+      }
+      await db.query('UPDATE phi_audit_chain_heads SET hash = $2 WHERE tenant_id = $1', [
+        owner.tenantId,
+        hash,
+      ]);
+      const response = await app.inject({ method: 'GET', url: '/hipaa/phi/access-log', headers: owner.auth });
+
+      expect(response.json().verified).toBe(false);
+      expect(response.json().verification).toMatchObject({
+        brokenAt: newest.sequence,
+        reason: 'unkeyed_event',
+      });
+    });
+
+    it('answers 503 when the audit MAC key cannot be unwrapped', async () => {
+      const db = getDb();
+      const owner = await registerUser(await sharedApp());
+      // A copy of version 1's wrapped key as version 2 fails to unwrap, because the wrap binds the version.
+      await db.query(
+        `INSERT INTO phi_audit_mac_keys (version, wrapped_key, master_key_id)
+         SELECT 2, wrapped_key, master_key_id FROM phi_audit_mac_keys WHERE version = 1`,
+      );
+      const app = await buildPhiApp(db);
+      try {
+        const response = await app.inject({
+          method: 'GET',
+          url: '/hipaa/phi/access-log',
+          headers: owner.auth,
+        });
+
+        expect(response.statusCode).toBe(503);
+        expect(response.json().error.code).toBe('audit_unavailable');
+      } finally {
+        await app.close();
+        await db.query('DELETE FROM phi_audit_mac_keys WHERE version = 2');
+      }
     });
   });
 });

@@ -41,6 +41,12 @@ export function toApiError(error: unknown): unknown {
           'The access could not be recorded in the audit trail, so it was not performed; retry shortly',
           error,
         );
+      case 'audit_key_unreadable':
+        return serviceUnavailable(
+          'audit_unavailable',
+          'The audit trail key could not be read, so nothing is recorded or verified; retry shortly',
+          error,
+        );
       case 'shred_request_exists':
         return conflict(
           'erasure_pending',
