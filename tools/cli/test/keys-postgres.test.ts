@@ -50,6 +50,7 @@ describe.runIf(availability.available)('skillancer keys on PostgreSQL', () => {
     const resumed = await runCli(['keys', 'rotate-master'], env(NEW_KEY, OLD_KEY));
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('Rotation complete');
+    expect(resumed.stdout).toMatch(/ and 1 audit MAC key\(s\) onto mk_/);
     expect(await unreadable(db, { current: NEW_KEY }, records)).toEqual([]);
   });
 

@@ -16,7 +16,7 @@ export interface JobOptions {
 }
 
 /**
- * Rewraps every tenant key and token signing key onto ENCRYPTION_MASTER_KEY. Safe to run twice
+ * Rewraps every tenant key, token signing key and audit MAC key onto ENCRYPTION_MASTER_KEY. Safe to run twice
  * and to interrupt: a second run continues with the keys still under a previous master key.
  * Returns 1 when keys failed or remain.
  */
@@ -39,7 +39,7 @@ export async function rotateMaster(io: CliIo, options: JobOptions): Promise<numb
             `rewrapped ${step.rewrapped} of ${step.total} tenant key(s), ${step.skipped} skipped, ${step.failed} failed`,
           ),
       });
-      const { tenantKeys, signingKeys } = summary;
+      const { tenantKeys, signingKeys, auditMacKeys } = summary;
       for (const failure of tenantKeys.failures) {
         output.line(
           `failed  tenant ${failure.tenantId} ${failure.purpose} key version ${failure.version} under ${failure.masterKeyId}: ${failure.message}`,
@@ -48,13 +48,16 @@ export async function rotateMaster(io: CliIo, options: JobOptions): Promise<numb
       for (const failure of signingKeys.failures) {
         output.line(`failed  token signing key ${failure.kid}: ${failure.message}`);
       }
+      for (const failure of auditMacKeys.failures) {
+        output.line(`failed  audit MAC key version ${failure.version}: ${failure.message}`);
+      }
       if (signingKeys.legacy > 0) {
         output.line(
           `${signingKeys.legacy} token signing key(s) are in the earlier sealed format; start auth-svc once to convert them, then run this again.`,
         );
       }
       output.line(
-        `Rewrapped ${tenantKeys.rewrapped} tenant key(s) and ${signingKeys.rewrapped} token signing key(s) onto ${tenantKeys.currentMasterKeyId}; ${tenantKeys.skipped} skipped, ${tenantKeys.failed + signingKeys.failures.length} failed, ${tenantKeys.remaining} remaining.`,
+        `Rewrapped ${tenantKeys.rewrapped} tenant key(s), ${signingKeys.rewrapped} token signing key(s) and ${auditMacKeys.rewrapped} audit MAC key(s) onto ${tenantKeys.currentMasterKeyId}; ${tenantKeys.skipped} skipped, ${tenantKeys.failed + signingKeys.failures.length + auditMacKeys.failures.length} failed, ${tenantKeys.remaining} remaining.`,
       );
       output.line(
         summary.complete

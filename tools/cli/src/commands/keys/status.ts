@@ -5,8 +5,8 @@ import { checkMasterKey } from '../doctor/master-key-check.js';
 import { withPhiStore } from './phi-session.js';
 
 /**
- * Prints the master key check, the master keys in use, the token signing keys per master key and,
- * per tenant and purpose, the key versions and encryptions reserved. Read-only: unlike the other key
+ * Prints the master key check, the master keys in use, the token signing keys per master key, the
+ * audit MAC key versions and, per tenant and purpose, the key versions and encryptions reserved. Read-only: unlike the other key
  * commands it stores no check value. Returns 1 when the master key check fails.
  */
 export async function printKeyStatus(io: CliIo, options: { json?: boolean }): Promise<number> {
@@ -73,6 +73,11 @@ function printMasterKeys(output: Output, status: KeyStatus): void {
   for (const signing of status.signingKeys) {
     output.line(
       `token signing keys under ${signing.masterKeyId ?? 'the earlier sealed format'}: ${signing.count}`,
+    );
+  }
+  for (const audit of status.auditMacKeys) {
+    output.line(
+      `audit MAC key version ${audit.version} under ${audit.masterKeyId}${audit.configured ? '' : ' (NOT CONFIGURED)'}, created ${audit.createdAt.toISOString()}`,
     );
   }
 }
