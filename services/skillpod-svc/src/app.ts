@@ -19,7 +19,7 @@ export interface SkillpodAppDependencies {
   /** Volume provider of the pods: Hetzner Cloud Volumes or local directories. */
   volumes: VolumeProvider;
   pods: PodLifecycleSettings;
-  /** Receives pod lifecycle events; defaults to a sink that logs them. */
+  /** Receives pod lifecycle events from the audit outbox; defaults to a sink that logs them. */
   events?: PodEventSink;
   logLevel: string;
   /** Fastify's `trustProxy`, from `TRUST_PROXY`. */
@@ -36,9 +36,10 @@ export interface SkillpodAppDependencies {
 export type SkillpodApp = ServiceApp & { podLifecycle: PodLifecycle };
 
 /**
- * Builds skillpod-svc: SkillPods with persistent volumes. The reconciler starts when the app is ready
- * (unless `pods.reconcileOnStart` is false) and stops when it closes. Closing also lets running
- * operations finish for `pods.shutdownGraceMs` and aborts the rest, which the next reconciler resumes.
+ * Builds skillpod-svc: SkillPods with persistent volumes. The reconciler (unless
+ * `pods.reconcileOnStart` is false) and the audit outbox drain start when the app is ready and stop
+ * when it closes. Closing also lets running operations finish for `pods.shutdownGraceMs` and aborts
+ * the rest, which the next reconciler resumes.
  */
 export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<SkillpodApp> {
   const metrics = deps.metrics ?? new ServiceMetrics('skillpod-svc');
@@ -72,12 +73,15 @@ export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<S
   if (deps.recordings !== undefined) registerRecordingRoutes(app, { db: deps.db, ...deps.recordings });
 
   app.addHook('onReady', async () => {
+    lifecycle.outboxDrainer.start();
     if (lifecycle.settings.reconcileOnStart) lifecycle.reconciler.start();
   });
   app.addHook('onClose', async () => {
     lifecycle.reconciler.halt();
+    lifecycle.outboxDrainer.halt();
     await lifecycle.runner.stop(lifecycle.settings.shutdownGraceMs);
     await lifecycle.reconciler.stop();
+    await lifecycle.outboxDrainer.stop();
   });
   return app as SkillpodApp;
 }

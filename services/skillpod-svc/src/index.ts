@@ -1,6 +1,8 @@
 export { buildSkillpodApp, type SkillpodApp, type SkillpodAppDependencies } from './app.js';
+export { AUDIT_OUTBOX_LOCK, type AuditOutboxDrainReport } from './events/audit-outbox-drainer.js';
 export { AuditTrailPodEventSink, type PodAuditTrail, RECONCILER_ACTOR } from './events/audit-pod-events.js';
 export {
+  type DeliveredPodEvent,
   LoggingPodEventSink,
   MemoryPodEventSink,
   type PodEvent,

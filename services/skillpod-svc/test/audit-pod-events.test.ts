@@ -22,15 +22,25 @@ forEachEngine('AuditTrailPodEventSink', (getDb) => {
       const { phi, tenantId, sink } = await setup();
       const podId = randomUUID();
       const userId = randomUUID();
-      await sink.record({
-        tenantId,
-        actorUserId: userId,
-        action: 'pod.created',
-        podId,
-        outcome: 'success',
-        details: { sizeGb: 10, missing: undefined },
+      const createdAt = new Date('2025-03-01T10:00:00.123Z');
+      await getDb().transaction(async (tx) => {
+        await sink.record(
+          {
+            tenantId,
+            actorUserId: userId,
+            action: 'pod.created',
+            podId,
+            outcome: 'success',
+            details: { sizeGb: 10, missing: undefined },
+            occurredAt: createdAt,
+          },
+          { tx },
+        );
+        await sink.record(
+          { tenantId, action: 'pod.ready', podId, outcome: 'success', details: {}, occurredAt: new Date() },
+          { tx },
+        );
       });
-      await sink.record({ tenantId, action: 'pod.ready', podId, outcome: 'success', details: {} });
       const events = await phi.audit.listEvents(tenantId, { limit: 10 });
 
       expect(events.map((event) => event.action)).toEqual(['pod.ready', 'pod.created']);
@@ -38,6 +48,28 @@ forEachEngine('AuditTrailPodEventSink', (getDb) => {
       expect(events[0]?.actor).toEqual(RECONCILER_ACTOR);
       expect(events[1]?.resource).toEqual({ type: 'skillpod', id: podId });
       expect(events[1]?.details).toEqual({ sizeGb: 10 });
+      expect(events[1]?.occurredAt).toBe(createdAt.toISOString());
+      phi.close();
+    });
+
+    it('writes nothing when the caller transaction rolls back', async () => {
+      const { phi, tenantId, sink } = await setup();
+      const event = {
+        tenantId,
+        action: 'pod.ready' as const,
+        podId: randomUUID(),
+        outcome: 'success' as const,
+        details: {},
+        occurredAt: new Date(),
+      };
+
+      const rolledBack = getDb().transaction(async (tx) => {
+        await sink.record(event, { tx });
+        throw new Error('the caller failed after recording');
+      });
+
+      await expect(rolledBack).rejects.toThrow('the caller failed after recording');
+      expect(await phi.audit.listEvents(tenantId, { limit: 10 })).toEqual([]);
       phi.close();
     });
   });

@@ -22,7 +22,7 @@ import {
 } from '@skillancer/volumes';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { buildSkillpodApp, type SkillpodApp } from '../src/app.js';
-import { MemoryPodEventSink } from '../src/events/pod-events.js';
+import { MemoryPodEventSink, type PodEventSink } from '../src/events/pod-events.js';
 import type { PodLifecycleSettings } from '../src/pods/lifecycle.js';
 
 const ISSUER = 'skillancer-auth-skillpod-test';
@@ -83,7 +83,10 @@ export async function startIdentity(db: Database): Promise<TestIdentity> {
   };
 }
 
-/** Lifecycle settings for tests: no timer, no start-up run, short leases and retries, no orphan grace. */
+/**
+ * Lifecycle settings for tests: no timer, no reconciler run at start-up (the audit outbox still
+ * drains once), short leases and retries, no orphan grace.
+ */
 export const TEST_SETTINGS: PodLifecycleSettings = {
   location: 'fsn1',
   defaultSizeGb: 10,
@@ -95,10 +98,12 @@ export const TEST_SETTINGS: PodLifecycleSettings = {
   maxAttempts: 3,
   shutdownGraceMs: 0,
   orphanGraceMs: 0,
+  auditOutboxIntervalMs: 0,
 };
 
 export interface TestApp {
   app: SkillpodApp;
+  /** Receives the pod events, unless `buildTestApp` was given another sink. */
   events: MemoryPodEventSink;
   metrics: ServiceMetrics;
   /** Parsed JSON log lines at level info and above, when built with `captureLogs`. */
@@ -111,6 +116,8 @@ export async function buildTestApp(input: {
   provider: VolumeProvider;
   settings?: Partial<PodLifecycleSettings>;
   captureLogs?: boolean;
+  /** Sink of the pod events in place of the returned `events`. */
+  sink?: PodEventSink;
 }): Promise<TestApp> {
   const events = new MemoryPodEventSink();
   const metrics = new ServiceMetrics('skillpod-svc');
@@ -128,7 +135,7 @@ export async function buildTestApp(input: {
     verifyAccessToken: input.identity.verifier,
     volumes: input.provider,
     pods: { ...TEST_SETTINGS, ...input.settings },
-    events,
+    events: input.sink ?? events,
     logLevel: input.captureLogs ? 'info' : 'silent',
     logStream,
     metrics,

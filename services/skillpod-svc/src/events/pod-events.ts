@@ -1,3 +1,4 @@
+import type { Queryable } from '@skillancer/database';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Action of a pod event. A failed stop, start, resize or delete keeps its action with outcome `failure`. */
@@ -22,15 +23,20 @@ export interface PodEvent {
   details: Record<string, unknown>;
 }
 
+/** A pod event as the audit outbox delivers it. */
+export interface DeliveredPodEvent extends PodEvent {
+  /** Start of the transaction that changed the pod's state. */
+  occurredAt: Date;
+}
+
 /**
- * Receives pod lifecycle events. The service calls `record` after the state change is committed; a
- * rejected promise is logged and does not undo the change.
- *
- * NOTE: a crash between the commit and `record` loses the event; a complete audit trail needs the
- * event written in the same transaction as the state change (an outbox).
+ * Receives pod lifecycle events from the audit outbox (see `PodAuditOutbox`), inside the transaction
+ * that deletes the event's outbox row. A sink that writes to the service's database must write with
+ * `options.tx`, so that the event and the deletion commit together or not at all. Other sinks (the
+ * log, memory) may receive an event again when that transaction fails after `record` returned.
  */
 export interface PodEventSink {
-  record(event: PodEvent): Promise<void>;
+  record(event: DeliveredPodEvent, options: { tx: Queryable }): Promise<void>;
 }
 
 /** A sink that writes each event as one structured info line. */
@@ -41,16 +47,16 @@ export class LoggingPodEventSink implements PodEventSink {
     this.#logger = logger;
   }
 
-  async record(event: PodEvent): Promise<void> {
+  async record(event: DeliveredPodEvent): Promise<void> {
     this.#logger.info({ podEvent: event }, `pod event ${event.action} (${event.outcome})`);
   }
 }
 
 /** A sink that keeps events in memory, for tests. */
 export class MemoryPodEventSink implements PodEventSink {
-  readonly events: PodEvent[] = [];
+  readonly events: DeliveredPodEvent[] = [];
 
-  async record(event: PodEvent): Promise<void> {
+  async record(event: DeliveredPodEvent): Promise<void> {
     this.events.push(event);
   }
 

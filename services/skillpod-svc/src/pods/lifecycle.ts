@@ -3,6 +3,9 @@ import { validateLabels } from '@skillancer/hetzner-cloud';
 import type { ServiceMetrics } from '@skillancer/service-kit';
 import { DEFAULT_MANAGED_LABELS, type VolumeProvider } from '@skillancer/volumes';
 import type { FastifyBaseLogger } from 'fastify';
+import { AuditOutboxDrainer } from '../events/audit-outbox-drainer.js';
+import { AuditOutboxMetrics } from '../events/audit-outbox-metrics.js';
+import { PodAuditOutbox } from '../events/pod-audit-outbox.js';
 import type { PodEventSink } from '../events/pod-events.js';
 import { OperationRunner } from './operation-runner.js';
 import { OrphanStore } from './orphan-store.js';
@@ -38,6 +41,11 @@ export interface PodLifecycleSettings {
   managedVolumeLabels?: Record<string, string>;
   /** Label key that stores the tenant id on each volume (default `skillancer.io/tenant`). */
   tenantLabelKey?: string;
+  /**
+   * Time between drains of the audit outbox (default 10 s); 0 drains only at start-up. A drain
+   * delivers the events whose immediate delivery failed or was cut off by a crash.
+   */
+  auditOutboxIntervalMs?: number;
 }
 
 export const DEFAULT_TENANT_LABEL_KEY = 'skillancer.io/tenant';
@@ -48,6 +56,8 @@ export interface PodLifecycle {
   runner: OperationRunner;
   reconciler: Reconciler;
   repository: PodRepository;
+  outbox: PodAuditOutbox;
+  outboxDrainer: AuditOutboxDrainer;
   settings: Required<PodLifecycleSettings>;
 }
 
@@ -68,6 +78,7 @@ export function resolveSettings(settings: PodLifecycleSettings): Required<PodLif
     shutdownGraceMs: 10_000,
     managedVolumeLabels: { ...DEFAULT_MANAGED_LABELS },
     tenantLabelKey: DEFAULT_TENANT_LABEL_KEY,
+    auditOutboxIntervalMs: 10_000,
     ...settings,
   };
   try {
@@ -84,7 +95,10 @@ export function resolveSettings(settings: PodLifecycleSettings): Required<PodLif
 // Tenant ids are UUIDs, so any of them checks the tenant label's value the same way.
 const EXAMPLE_TENANT_ID = '00000000-0000-4000-8000-000000000000';
 
-/** Builds the service, the operation runner and the reconciler over one repository and provider. */
+/**
+ * Builds the service, the operation runner and the reconciler over one repository and provider, and
+ * the audit outbox that delivers their pod events to `events`.
+ */
 export function createPodLifecycle(input: {
   db: Database;
   provider: VolumeProvider;
@@ -96,10 +110,25 @@ export function createPodLifecycle(input: {
   const settings = resolveSettings(input.settings);
   const repository = new PodRepository(input.db);
   const podMetrics = new PodMetrics(input.metrics.registry);
+  const outboxMetrics = new AuditOutboxMetrics(input.metrics.registry);
+  const outboxLogger = input.logger.child({ component: 'pod-audit-outbox' });
+  const outbox = new PodAuditOutbox({
+    db: input.db,
+    sink: input.events,
+    logger: outboxLogger,
+    metrics: outboxMetrics,
+  });
+  const outboxDrainer = new AuditOutboxDrainer({
+    db: input.db,
+    outbox,
+    logger: outboxLogger,
+    metrics: outboxMetrics,
+    intervalMs: settings.auditOutboxIntervalMs,
+  });
   const runner = new OperationRunner({
     repository,
     provider: input.provider,
-    events: input.events,
+    outbox,
     logger: input.logger.child({ component: 'pod-operations' }),
     metrics: podMetrics,
     options: {
@@ -114,7 +143,7 @@ export function createPodLifecycle(input: {
     repository,
     runner,
     provider: input.provider,
-    events: input.events,
+    outbox,
     logger: input.logger.child({ component: 'pods' }),
     options: {
       location: settings.location,
@@ -140,5 +169,5 @@ export function createPodLifecycle(input: {
       maxOrphanDeletions: settings.maxOrphanDeletions,
     },
   });
-  return { service, runner, reconciler, repository, settings };
+  return { service, runner, reconciler, repository, outbox, outboxDrainer, settings };
 }

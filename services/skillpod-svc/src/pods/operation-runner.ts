@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { VolumeProvider } from '@skillancer/volumes';
 import type { FastifyBaseLogger } from 'fastify';
-import type { PodEventSink } from '../events/pod-events.js';
+import type { PodAuditOutbox } from '../events/pod-audit-outbox.js';
 import { classifyFailure, exhaustedFailure, type PodFailure } from './failures.js';
 import { type OperationResult, performOperation } from './perform-operation.js';
 import { podEventOf } from './pod-event-of.js';
@@ -25,7 +25,8 @@ export interface OperationRunnerOptions {
 export interface OperationRunnerDependencies {
   repository: PodRepository;
   provider: VolumeProvider;
-  events: PodEventSink;
+  /** Records each finished operation's event in the transaction that writes its result. */
+  outbox: PodAuditOutbox;
   logger: FastifyBaseLogger;
   metrics: PodMetrics;
   options: OperationRunnerOptions;
@@ -159,9 +160,11 @@ export class OperationRunner {
     result: OperationResult,
     actorUserId?: string,
   ): Promise<RunOutcome> {
-    const { repository, logger, metrics } = this.#deps;
+    const { logger, metrics } = this.#deps;
     const operation = pod.operation as NonNullable<PodRecord['operation']>;
-    const finished = await repository.finishOperation(pod.id, leaseToken, result.state, result.facts, null);
+    const finished = await this.#finish(pod, null, actorUserId, (pods) =>
+      pods.finishOperation(pod.id, leaseToken, result.state, result.facts, null),
+    );
     if (finished === null) return this.#leaseLost(pod);
 
     metrics.operations.inc({ operation, outcome: 'success' });
@@ -175,7 +178,6 @@ export class OperationRunner {
       },
       `pod ${operation} finished; pod is ${finished.state}`,
     );
-    await this.#record(podEventOf(pod, finished, null, actorUserId));
     return 'succeeded';
   }
 
@@ -219,7 +221,9 @@ export class OperationRunner {
         : stateAfterFailure(operation, pod.resumeState);
     const facts =
       operation === 'create' && failure.volumeId !== undefined ? { volumeId: failure.volumeId } : {};
-    const finished = await repository.finishOperation(pod.id, leaseToken, state, facts, failure);
+    const finished = await this.#finish(pod, failure, actorUserId, (pods) =>
+      pods.finishOperation(pod.id, leaseToken, state, facts, failure),
+    );
     if (finished === null) return this.#leaseLost(pod);
 
     metrics.operations.inc({ operation, outcome: 'failure' });
@@ -234,7 +238,6 @@ export class OperationRunner {
       },
       `pod ${operation} failed; pod is ${state}`,
     );
-    await this.#record(podEventOf(pod, finished, failure, actorUserId));
     return 'failed';
   }
 
@@ -246,16 +249,23 @@ export class OperationRunner {
     return 'lease_lost';
   }
 
-  async #record(event: ReturnType<typeof podEventOf>): Promise<void> {
-    if (event === null) return;
-    try {
-      await this.#deps.events.record(event);
-    } catch (error) {
-      this.#deps.logger.error(
-        { err: error, podId: event.podId, action: event.action },
-        'recording a pod event failed',
-      );
-    }
+  /**
+   * Writes the operation's result with `write` and its event into the audit outbox in one
+   * transaction, then has the outbox deliver the event. Returns null, and records nothing, when the
+   * lease was lost.
+   */
+  #finish(
+    pod: PodRecord,
+    failure: PodFailure | null,
+    actorUserId: string | undefined,
+    write: (pods: PodRepository) => Promise<PodRecord | null>,
+  ): Promise<PodRecord | null> {
+    const { repository, outbox } = this.#deps;
+    return outbox.commit(async (tx) => {
+      const finished = await write(repository.in(tx));
+      const event = finished === null ? null : podEventOf(pod, finished, failure, actorUserId);
+      return { value: finished, event };
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Database } from '@skillancer/database';
+import type { Queryable } from '@skillancer/database';
 import type { PodCursor } from './cursor.js';
 import type { PodFailure } from './failures.js';
 import { POD_COLUMNS, type PodRecord, toPodRecord } from './pod-record.js';
@@ -27,12 +27,21 @@ export interface VolumeFacts {
 // Lease times are computed by the database clock, so replicas with skewed clocks agree on expiry.
 const LEASE_UNTIL = (param: string) => `now() + ${param}::double precision * interval '1 millisecond'`;
 
-/** SQL of the `pods` table. Every statement is a single statement, so none needs a transaction. */
+/**
+ * SQL of the `pods` table. Every method changes rows with a single statement, so none needs a
+ * transaction of its own. `in(tx)` runs them in the caller's transaction, for example together with
+ * the outbox event of the change.
+ */
 export class PodRepository {
-  readonly #db: Database;
+  readonly #db: Queryable;
 
-  constructor(db: Database) {
+  constructor(db: Queryable) {
     this.#db = db;
+  }
+
+  /** Returns a repository whose queries run in the transaction `tx`. */
+  in(tx: Queryable): PodRepository {
+    return new PodRepository(tx);
   }
 
   /**

@@ -9,7 +9,8 @@ import {
 } from '@skillancer/service-kit';
 import { isVolumeError, type VolumeProvider } from '@skillancer/volumes';
 import type { FastifyBaseLogger } from 'fastify';
-import type { PodEventSink } from '../events/pod-events.js';
+import type { PodAuditOutbox } from '../events/pod-audit-outbox.js';
+import type { PodEvent } from '../events/pod-events.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { fingerprintCreateRequest } from './idempotency.js';
 import { newLeaseToken, type OperationRunner } from './operation-runner.js';
@@ -28,7 +29,8 @@ export interface PodServiceDependencies {
   repository: PodRepository;
   runner: OperationRunner;
   provider: VolumeProvider;
-  events: PodEventSink;
+  /** Records `pod.created` in the transaction that inserts the pod. */
+  outbox: PodAuditOutbox;
   logger: FastifyBaseLogger;
   options: PodServiceOptions;
 }
@@ -62,25 +64,28 @@ export class PodService {
    * another body is rejected with 422 `idempotency_key_reused`.
    */
   async create(principal: Principal, input: CreatePodInput, idempotencyKey: string): Promise<PodChange> {
-    const { repository, runner, options } = this.#deps;
+    const { repository, runner, outbox, options } = this.#deps;
     const id = randomUUID();
     const fingerprint = fingerprintCreateRequest(input);
     const leaseToken = newLeaseToken();
-    const { created, pod } = await repository.insert(
-      {
-        id,
-        tenantId: principal.tenantId,
-        ownerUserId: principal.userId,
-        name: input.name ?? `pod-${id.slice(0, 8)}`,
-        sizeGb: input.sizeGb ?? options.defaultSizeGb,
-        location: options.location,
-        idempotencyKey,
-        requestFingerprint: fingerprint,
-        createdAt: new Date(),
-      },
-      leaseToken,
-      options.leaseMs,
-    );
+    const newPod = {
+      id,
+      tenantId: principal.tenantId,
+      ownerUserId: principal.userId,
+      name: input.name ?? `pod-${id.slice(0, 8)}`,
+      sizeGb: input.sizeGb ?? options.defaultSizeGb,
+      location: options.location,
+      idempotencyKey,
+      requestFingerprint: fingerprint,
+      createdAt: new Date(),
+    };
+    const { created, pod } = await outbox.commit(async (tx) => {
+      const inserted = await repository.in(tx).insert(newPod, leaseToken, options.leaseMs);
+      return {
+        value: inserted,
+        event: inserted.created ? createdEvent(inserted.pod, principal.userId) : null,
+      };
+    });
 
     if (!created) {
       if (pod.requestFingerprint !== fingerprint) {
@@ -96,14 +101,6 @@ export class PodService {
       { podId: pod.id, tenantId: pod.tenantId, sizeGb: pod.sizeGb, location: pod.location },
       'pod created; provisioning its volume',
     );
-    await this.#record({
-      tenantId: pod.tenantId,
-      actorUserId: principal.userId,
-      action: 'pod.created',
-      podId: pod.id,
-      outcome: 'success',
-      details: { name: pod.name, sizeGb: pod.sizeGb, location: pod.location },
-    });
     runner.startInBackground(pod, principal.userId);
     return { pod, accepted: true };
   }
@@ -248,17 +245,17 @@ export class PodService {
       );
     }
   }
+}
 
-  async #record(event: Parameters<PodEventSink['record']>[0]): Promise<void> {
-    try {
-      await this.#deps.events.record(event);
-    } catch (error) {
-      this.#deps.logger.error(
-        { err: error, podId: event.podId, action: event.action },
-        'recording a pod event failed',
-      );
-    }
-  }
+function createdEvent(pod: PodRecord, actorUserId: string): PodEvent {
+  return {
+    tenantId: pod.tenantId,
+    actorUserId,
+    action: 'pod.created',
+    podId: pod.id,
+    outcome: 'success',
+    details: { name: pod.name, sizeGb: pod.sizeGb, location: pod.location },
+  };
 }
 
 /** Returns the operation an action runs on this pod: `start` on a failed pod re-runs the create. */
