@@ -123,6 +123,25 @@ describe('skillancer audit verify', () => {
     expect(run.stdout).not.toContain('BROKEN');
   });
 
+  it('says when no audit MAC key is stored', async () => {
+    const empty = await createTestDatabase('pglite');
+    try {
+      const run = await runCli(
+        ['audit', 'verify'],
+        { NODE_ENV: 'test', ENCRYPTION_MASTER_KEY: MASTER_KEY },
+        { database: empty },
+      );
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /^No audit MAC key is stored, so every event was checked as plain SHA-256\./m,
+      );
+      expect(run.stdout).toContain('All 0 audit chain(s) verify');
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('needs a master key', async () => {
     const run = await runCli(['audit', 'verify'], { NODE_ENV: 'test' }, { database: db });
 

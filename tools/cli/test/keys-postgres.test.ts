@@ -1,3 +1,4 @@
+import { MasterKeyring } from '@skillancer/phi-crypto';
 import {
   checkPostgres,
   createTestDatabase,
@@ -52,6 +53,11 @@ describe.runIf(availability.available)('skillancer keys on PostgreSQL', () => {
     expect(resumed.stdout).toContain('Rotation complete');
     expect(resumed.stdout).toMatch(/ and 1 audit MAC key\(s\) onto mk_/);
     expect(await unreadable(db, { current: NEW_KEY }, records)).toEqual([]);
+    const status = await runCli(['keys', 'status'], env(NEW_KEY));
+    const newKeyId = MasterKeyring.fromHex({ current: NEW_KEY }).current.id;
+    expect(status.stdout).toMatch(
+      new RegExp(`^audit MAC key version 1 under ${newKeyId}, created \\d{4}-`, 'm'),
+    );
   });
 
   it('re-encrypts and verifies the audit trail', async () => {
