@@ -141,6 +141,25 @@ forEachEngine('pod audit outbox', (getDb) => {
     return id;
   }
 
+  it('keeps the pod name out of the audit trail', async () => {
+    const test = await replica(new AuditTrailPodEventSink(phi.audit));
+    const name = 'notes-for-patient-jane-roe';
+
+    const response = await createPod(test.app, user, { name });
+    const id = response.json().id as string;
+    await settledPod(test.app, user, id);
+    await drain(test);
+    const events = [];
+    for await (const event of phi.audit.iterateEvents(user.tenantId)) {
+      if (event.resource.id === id) events.push(event);
+    }
+
+    expect(response.statusCode).toBe(202);
+    expect(events.map((event) => event.action)).toEqual(['pod.created', 'pod.ready']);
+    expect(events[0]?.details).toEqual({ sizeGb: expect.any(Number), location: expect.any(String) });
+    expect(JSON.stringify(events)).not.toContain(name);
+  });
+
   describe('crash between commit and audit write', () => {
     it('keeps the events in the outbox', async () => {
       const sink = new SwitchableAuditSink(phi);

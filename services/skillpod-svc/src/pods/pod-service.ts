@@ -254,7 +254,9 @@ function createdEvent(pod: PodRecord, actorUserId: string): PodEvent {
     action: 'pod.created',
     podId: pod.id,
     outcome: 'success',
-    details: { name: pod.name, sizeGb: pod.sizeGb, location: pod.location },
+    // The pod's name is free text a user chose, so it stays out of the audit trail like any other
+    // possible PHI. The pod id identifies the pod.
+    details: { sizeGb: pod.sizeGb, location: pod.location },
   };
 }
 
