@@ -8,6 +8,7 @@ import {
 } from '@skillancer/service-kit';
 import type { VolumeProvider } from '@skillancer/volumes';
 import type { DestinationStream } from 'pino';
+import { registerRecordingPurge } from './erasure/register-recording-purge.js';
 import { LoggingPodEventSink, type PodEventSink } from './events/pod-events.js';
 import { createPodLifecycle, type PodLifecycle, type PodLifecycleSettings } from './pods/lifecycle.js';
 import { type RecordingDependencies, registerRecordingRoutes } from './recordings/index.js';
@@ -28,7 +29,10 @@ export interface SkillpodAppDependencies {
   metrics?: ServiceMetrics;
   checks?: Record<string, HealthCheck>;
   version?: string;
-  /** Session recordings: bucket, tenant keys, audit trail and retention. Without it the routes are absent. */
+  /**
+   * Session recordings: bucket, tenant keys, audit trail, retention and the purge of erased tenants'
+   * chunks. Without it the routes and the purge are absent.
+   */
   recordings?: Omit<RecordingDependencies, 'db'>;
 }
 
@@ -70,7 +74,16 @@ export async function buildSkillpodApp(deps: SkillpodAppDependencies): Promise<S
   });
   app.decorate('podLifecycle', lifecycle);
   registerPodRoutes(app, { pods: lifecycle.service });
-  if (deps.recordings !== undefined) registerRecordingRoutes(app, { db: deps.db, ...deps.recordings });
+  if (deps.recordings !== undefined) {
+    registerRecordingRoutes(app, { db: deps.db, ...deps.recordings });
+    const intervalMs = deps.recordings.settings.erasurePurgeIntervalMs;
+    registerRecordingPurge(app, {
+      db: deps.db,
+      store: deps.recordings.store,
+      metrics,
+      ...(intervalMs === undefined ? {} : { intervalMs }),
+    });
+  }
 
   app.addHook('onReady', async () => {
     lifecycle.outboxDrainer.start();

@@ -19,6 +19,14 @@ import { createVolumeProvider } from './volume-provider.js';
  */
 const RECORDING_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
+/**
+ * How often each replica looks for executed erasures of deleted tenants whose recording chunks are
+ * still stored. The purge lock lets one replica at a time delete them. It matches auth-svc's shred
+ * job interval.
+ * NOTE: fixed at five minutes; no environment variable sets it yet.
+ */
+const ERASURE_PURGE_INTERVAL_MS = 5 * 60_000;
+
 export interface SkillpodServiceContext {
   config: PlatformConfig;
   db: Database;
@@ -69,6 +77,7 @@ export async function createSkillpodService(
       settings: {
         defaultRetentionDays: config.recordings.retentionDays,
         sweepIntervalMs: RECORDING_SWEEP_INTERVAL_MS,
+        erasurePurgeIntervalMs: ERASURE_PURGE_INTERVAL_MS,
       },
     },
   }).catch(async (error: unknown) => {

@@ -13,6 +13,11 @@ export interface RecordingSettings {
   defaultRetentionDays: number;
   /** Time between retention sweeps in milliseconds; 0 turns the timer off. */
   sweepIntervalMs: number;
+  /**
+   * Time between runs of the purge that deletes the recording chunks of erased tenants, in
+   * milliseconds. Without it no timer runs.
+   */
+  erasurePurgeIntervalMs?: number;
   /** Plaintext bytes per encrypted segment; default 64 KiB. */
   segmentSize?: number;
   /** See `RetentionSweeperOptions.staleDeletingMs`. */
