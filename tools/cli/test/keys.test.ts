@@ -213,11 +213,10 @@ describe('skillancer keys shred-tenant', () => {
     expect(run.stdout).toMatch(/destroyed 2 key version\(s\) \(data:1, index:1\)/);
     expect(run.stdout).toContain('Deleted 3 PHI record(s) and 0 token(s) and the tenant');
     expect(run.stdout).toContain(
-      "auth-svc deletes the tenant's avatars and portfolio images at its next shred job run, and cockpit-svc deletes its invoice PDFs at its next purge run. Both run every 5 minutes",
+      "auth-svc deletes the tenant's avatars and portfolio images at its next shred job run. cockpit-svc deletes its invoice PDFs and skillpod-svc its session recording chunks at their next purge runs. All three run every 5 minutes",
     );
-    expect(run.stdout).toContain(
-      `Recording chunks are not deleted. They stay in the recordings bucket, unreadable without the destroyed keys. To remove them, delete tenant/${tenantId}/ in that bucket.`,
-    );
+    expect(run.stdout).not.toContain('Recording chunks are not deleted');
+    expect(run.stdout).not.toContain(`delete tenant/${tenantId}/`);
     expect(run.stdout).not.toContain('Objects in object storage are not deleted');
 
     const shredded = records.filter((record) => record.tenantId === tenantId);

@@ -57,7 +57,7 @@ export async function shredTenant(io: CliIo, tenantIdText: string, options: Shre
         output.line(
           `Deleted ${counts.records} PHI record(s) and ${counts.tokens} token(s)${counts.tenantDeleted ? ' and the tenant with its memberships, profiles and pods' : ''}.`,
         );
-        for (const line of objectCleanupLines(tenantId)) output.line(line);
+        for (const line of OBJECT_CLEANUP_LINES) output.line(line);
         output.result({ executed });
         return 0;
       }
@@ -83,15 +83,10 @@ export async function shredTenant(io: CliIo, tenantIdText: string, options: Shre
 }
 
 /**
- * Returns the output lines on what happens to the tenant's objects after a shred. The 5 minutes
- * are the intervals of auth-svc's shred job (`SHRED_JOB_INTERVAL_MS`) and cockpit-svc's invoice
- * purge (`ERASURE_PURGE_INTERVAL_MS`), both in the services' `server.ts`. skillpod-svc deletes
- * recordings through their rows, which cascade with the tenant row, so it never deletes the
- * chunks of a shredded tenant.
+ * Output lines on what happens to the tenant's objects after a shred. The 5 minutes are the
+ * intervals of auth-svc's shred job (`SHRED_JOB_INTERVAL_MS`), cockpit-svc's invoice purge and
+ * skillpod-svc's recording purge (`ERASURE_PURGE_INTERVAL_MS`), each in its service's `server.ts`.
  */
-function objectCleanupLines(tenantId: string): string[] {
-  return [
-    "auth-svc deletes the tenant's avatars and portfolio images at its next shred job run, and cockpit-svc deletes its invoice PDFs at its next purge run. Both run every 5 minutes while the services are running.",
-    `Recording chunks are not deleted. They stay in the recordings bucket, unreadable without the destroyed keys. To remove them, delete tenant/${tenantId}/ in that bucket.`,
-  ];
-}
+const OBJECT_CLEANUP_LINES: readonly string[] = [
+  "auth-svc deletes the tenant's avatars and portfolio images at its next shred job run. cockpit-svc deletes its invoice PDFs and skillpod-svc its session recording chunks at their next purge runs. All three run every 5 minutes while the services are running.",
+];
