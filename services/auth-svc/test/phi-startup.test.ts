@@ -25,6 +25,17 @@ function sealLegacy(masterKey: Buffer, kid: string, pkcs8Pem: string): string {
 // The cases run in order on one database and end with a master key rotation.
 forEachEngine('auth-svc master key start-up', (getDb) => {
   describe('key check', () => {
+    it('loads the audit MAC key at start-up', async () => {
+      const db = getDb();
+      const before = await db.query('SELECT version FROM phi_audit_mac_keys');
+
+      await (await buildPhiApp(db)).close();
+      const after = await db.query('SELECT version FROM phi_audit_mac_keys');
+
+      expect(before.rows).toEqual([]);
+      expect(after.rows).toEqual([{ version: 1 }]);
+    });
+
     it('refuses a wrong master key naming the variables', async () => {
       const db = getDb();
       await (await buildPhiApp(db)).close();

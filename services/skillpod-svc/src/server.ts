@@ -52,6 +52,9 @@ export async function createSkillpodService(
   });
   await verifyMasterKeys(context.db, masterKeys);
   const phi = createPhiStore({ db: context.db, masterKeys, observer: context.metrics.observer('database') });
+  // Loads (or creates) the audit MAC key before the first request, so no pod change has to create
+  // it inside its own transaction.
+  await phi.auditMacKeys.current();
   const recordingStore = createRecordingStore(context);
   const closeRecordings = async (): Promise<void> => {
     await recordingStore.close();

@@ -57,7 +57,8 @@ export class AuditMacKeys {
    *
    * NOTE: on PostgreSQL, a first call inside a caller's transaction creates the key on a second
    * pooled connection. If every connection is held by such a caller, the creation waits for the
-   * pool's connect timeout and the append fails; a retry then succeeds.
+   * pool's connect timeout and the append fails; a retry then succeeds. auth-svc and skillpod-svc
+   * call this once at start-up, before they serve, to avoid that.
    */
   async current(tx?: Queryable): Promise<CurrentAuditMacKey> {
     if (this.#current !== undefined) {

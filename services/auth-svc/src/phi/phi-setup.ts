@@ -41,8 +41,9 @@ export function masterKeyringOf(current: Buffer, previous: readonly Buffer[] = [
  * Checks the master keys before any data is touched and opens the key-dependent parts of
  * auth-svc. First, token signing keys still in the earlier sealed format are converted, which
  * proves the key opens them. Then the configured keys are checked against the stored key check
- * values (the first start stores one), and the signing keys load. A wrong key stops the start
- * here with an error that names ENCRYPTION_MASTER_KEY or ENCRYPTION_MASTER_KEY_PREVIOUS.
+ * values (the first start stores one), the signing keys load and the audit MAC key loads. A wrong
+ * key stops the start here with an error that names ENCRYPTION_MASTER_KEY or
+ * ENCRYPTION_MASTER_KEY_PREVIOUS.
  */
 export async function openKeyHierarchy(deps: {
   db: Database;
@@ -63,6 +64,9 @@ export async function openKeyHierarchy(deps: {
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     onBackgroundError: deps.onBackgroundError,
   });
+  // Loads (or creates) the audit MAC key before the first request, so no audited request has to
+  // create it inside its own transaction.
+  await phi.auditMacKeys.current();
   return { masterKeys, signingKeys, phi };
 }
 
