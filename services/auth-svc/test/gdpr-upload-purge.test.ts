@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { ObjectStore } from '@skillancer/object-storage';
 import { createPhiStore, executeDueShreds } from '@skillancer/phi-store';
 import { forEachEngine } from '@skillancer/testing/database';
 import pino from 'pino';
@@ -77,6 +79,45 @@ forEachEngine('erasure upload purge', (getDb) => {
       expect(avatarRows.rowCount).toBe(0);
       operator.close();
       await app.close();
+    });
+
+    it('goes past erasures whose deletes keep failing', async () => {
+      const db = getDb();
+      // 21 erasures whose deletes keep failing come first, more than one page of them.
+      const tenants: string[] = Array.from({ length: 22 }, () => randomUUID());
+      const denied = new Set(tenants.slice(0, 21));
+      for (const [index, tenantId] of tenants.entries()) {
+        await db.query(
+          `INSERT INTO phi_shred_requests
+             (id, tenant_id, scope, requested_by, reason, requested_at, due_at, executed_at)
+           VALUES ($1, $2, 'tenant', 'test', 'purge test', now(), now(), now() + $3 * interval '1 second')`,
+          [`00000000-0000-4000-8000-${String(index).padStart(12, '0')}`, tenantId, index],
+        );
+        await backend.store.put(`tenant/${tenantId}/avatar/a.webp`, Buffer.from('image'));
+      }
+      // The real store, except that deletes under the denied tenants fail, as a bucket policy would.
+      const deleteMany: ObjectStore['deleteMany'] = async (keys) => {
+        const isDenied = (key: string) => denied.has(key.split('/')[1] ?? '');
+        const result = await backend.store.deleteMany(keys.filter((key) => !isDenied(key)));
+        const failures = keys
+          .filter(isDenied)
+          .map((key) => ({ key, code: 'access_denied' as const, message: 'denied' }));
+        return { deleted: result.deleted, failed: [...result.failed, ...failures] };
+      };
+      const store = new Proxy(backend.store, {
+        get(target, property) {
+          if (property === 'deleteMany') return deleteMany;
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+
+      const purged = await purgeErasedUploads({ db, store, log: pino({ level: 'silent' }) });
+      const keys = await backend.keys();
+
+      expect(purged).toBe(1);
+      expect(keys).toContain(`tenant/${tenants[0]}/avatar/a.webp`);
+      expect(keys).not.toContain(`tenant/${tenants[21]}/avatar/a.webp`);
     });
   });
 });
