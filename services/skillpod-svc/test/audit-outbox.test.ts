@@ -10,6 +10,7 @@ import {
   buildTestApp,
   createPod,
   deletePod,
+  IDENTITY_MASTER_KEY_HEX,
   localProvider,
   podAction,
   settledPod,
@@ -62,11 +63,10 @@ forEachEngine('pod audit outbox', (getDb) => {
     user = await identity.register();
     phi = createPhiStore({
       db: getDb(),
-      masterKeys: MasterKeyring.fromHex({ current: 'cd'.repeat(32), previous: [] }),
+      masterKeys: MasterKeyring.fromHex({ current: IDENTITY_MASTER_KEY_HEX, previous: [] }),
     });
-    // The trail may set itself up on its first append (the audit MAC key), which inside a caller's
-    // transaction on PostgreSQL needs a second pooled connection. Appending once here keeps that out
-    // of the concurrent deliveries below, which hold every connection of the test pool.
+    // Loads this store's audit MAC key outside a transaction, so the concurrent deliveries below,
+    // which hold every connection of the test pool, never need a second connection to load it.
     await phi.audit.append({
       tenantId: user.tenantId,
       actor: { type: 'system', id: 'audit-outbox-test' },

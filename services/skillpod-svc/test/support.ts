@@ -41,10 +41,16 @@ export interface TestIdentity {
   close(): Promise<void>;
 }
 
+/**
+ * The master key of the test auth-svc. auth-svc wraps the database's audit MAC key with it at start,
+ * so a test that appends audit events itself must use the same key.
+ */
+export const IDENTITY_MASTER_KEY_HEX = 'cd'.repeat(32);
+
 export async function startIdentity(db: Database): Promise<TestIdentity> {
   const auth = await buildAuthApp({
     db,
-    masterKey: randomBytes(32),
+    masterKey: Buffer.from(IDENTITY_MASTER_KEY_HEX, 'hex'),
     rateLimiter: new MemoryRateLimiter(),
     issuer: ISSUER,
     accessTokenTtlSeconds: 600,
