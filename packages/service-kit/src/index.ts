@@ -14,5 +14,6 @@ export * from './errors.js';
 export { type HealthCheck, installHealthRoutes } from './health.js';
 export { createLoggerOptions, REDACTED_FIELDS } from './logger.js';
 export { type DependencyCall, type DependencyObserver, installMetrics, ServiceMetrics } from './metrics.js';
+export { type PeriodicJob, schedulePeriodicJob, startPeriodicJob } from './periodic-job.js';
 export * from './principal.js';
 export { installGracefulShutdown, type ShutdownStep } from './shutdown.js';
