@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 
-/** The longest delay that `setInterval` accepts; Node.js replaces a longer one with 1 ms. */
+/** The maximum delay of `setInterval`. Node.js replaces a longer delay with 1 ms. */
 const MAX_INTERVAL_MS = 2_147_483_647;
 
 /** A job that runs in the background of a service, once at start and then at a fixed interval. */

@@ -12,7 +12,7 @@ function capturedLog() {
   return { log, lines };
 }
 
-/** A job whose runs wait until the test releases them, counting how many started. */
+/** Creates a job whose runs wait until the test releases them, and counts the runs started. */
 function gatedJob() {
   const releases: Array<() => void> = [];
   const job = {
