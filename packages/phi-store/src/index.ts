@@ -66,6 +66,21 @@ export {
   requireRecordType,
 } from './records/phi-record-repository.js';
 export {
+  type ErasedObjectPurgeDependencies,
+  type ErasedObjectPurgeReport,
+  type PurgeLogger,
+  purgeErasedObjects,
+} from './shred/erased-object-purge.js';
+export {
+  defineErasedObjectPurge,
+  type ErasedObjectPurge,
+  type ErasedObjectPurgeMessages,
+  type ErasedObjectPurgeSpec,
+  PURGE_MARKER_COLUMNS,
+  type PurgeMarkerColumn,
+} from './shred/erased-object-purge-definition.js';
+export { ErasedObjectPurgeMetrics } from './shred/erased-object-purge-metrics.js';
+export {
   type ExecutedShred,
   executeDueShreds,
   executeShredRequest,
