@@ -1,9 +1,8 @@
 import type { Database } from '@skillancer/database';
 import type { ObjectStore } from '@skillancer/object-storage';
-import type { ServiceApp, ServiceMetrics } from '@skillancer/service-kit';
-import { purgeErasedInvoices } from './invoice-purge.js';
-import { InvoicePurgeMetrics } from './invoice-purge-metrics.js';
-import { startInvoicePurgeTimer } from './invoice-purge-timer.js';
+import { ErasedObjectPurgeMetrics } from '@skillancer/phi-store';
+import { type ServiceApp, type ServiceMetrics, schedulePeriodicJob } from '@skillancer/service-kit';
+import { INVOICE_PURGE, purgeErasedInvoices } from './invoice-purge.js';
 
 /**
  * Runs the purge of erased tenants' invoice PDFs (`purgeErasedInvoices`) on a timer with
@@ -15,16 +14,13 @@ export function registerInvoicePurge(
   deps: { db: Database; store: ObjectStore; metrics: ServiceMetrics; intervalMs?: number },
 ): void {
   const log = app.log.child({ component: 'erasure-invoice-purge' });
-  const metrics = new InvoicePurgeMetrics(deps.metrics.registry);
-  const purge = () => purgeErasedInvoices({ db: deps.db, store: deps.store, log, metrics });
-  const { intervalMs } = deps;
-  if (intervalMs !== undefined) {
-    let stop: (() => Promise<void>) | undefined;
-    app.addHook('onReady', async () => {
-      stop = startInvoicePurgeTimer({ purge, intervalMs, log });
-    });
-    app.addHook('onClose', async () => {
-      await stop?.();
+  const metrics = new ErasedObjectPurgeMetrics(deps.metrics.registry, INVOICE_PURGE);
+  if (deps.intervalMs !== undefined) {
+    schedulePeriodicJob(app, {
+      run: () => purgeErasedInvoices({ db: deps.db, store: deps.store, log, metrics }),
+      intervalMs: deps.intervalMs,
+      log,
+      failureMessage: INVOICE_PURGE.messages.runFailed,
     });
   }
 }
