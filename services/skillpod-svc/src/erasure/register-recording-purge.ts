@@ -1,9 +1,8 @@
 import type { Database } from '@skillancer/database';
 import type { ObjectStore } from '@skillancer/object-storage';
-import type { ServiceApp, ServiceMetrics } from '@skillancer/service-kit';
-import { purgeErasedRecordings } from './recording-purge.js';
-import { RecordingPurgeMetrics } from './recording-purge-metrics.js';
-import { startRecordingPurgeTimer } from './recording-purge-timer.js';
+import { ErasedObjectPurgeMetrics } from '@skillancer/phi-store';
+import { type ServiceApp, type ServiceMetrics, schedulePeriodicJob } from '@skillancer/service-kit';
+import { purgeErasedRecordings, RECORDING_PURGE } from './recording-purge.js';
 
 /**
  * Runs the purge of erased tenants' recording chunks (`purgeErasedRecordings`) on a timer with
@@ -15,16 +14,13 @@ export function registerRecordingPurge(
   deps: { db: Database; store: ObjectStore; metrics: ServiceMetrics; intervalMs?: number },
 ): void {
   const log = app.log.child({ component: 'erasure-recording-purge' });
-  const metrics = new RecordingPurgeMetrics(deps.metrics.registry);
-  const purge = () => purgeErasedRecordings({ db: deps.db, store: deps.store, log, metrics });
-  const { intervalMs } = deps;
-  if (intervalMs !== undefined) {
-    let stop: (() => Promise<void>) | undefined;
-    app.addHook('onReady', async () => {
-      stop = startRecordingPurgeTimer({ purge, intervalMs, log });
-    });
-    app.addHook('onClose', async () => {
-      await stop?.();
+  const metrics = new ErasedObjectPurgeMetrics(deps.metrics.registry, RECORDING_PURGE);
+  if (deps.intervalMs !== undefined) {
+    schedulePeriodicJob(app, {
+      run: () => purgeErasedRecordings({ db: deps.db, store: deps.store, log, metrics }),
+      intervalMs: deps.intervalMs,
+      log,
+      failureMessage: RECORDING_PURGE.messages.runFailed,
     });
   }
 }
