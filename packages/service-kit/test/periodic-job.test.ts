@@ -17,9 +17,14 @@ function gatedJob() {
   const releases: Array<() => void> = [];
   const job = {
     started: 0,
-    run: () => {
-      job.started += 1;
-      return new Promise<void>((resolve) => releases.push(resolve));
+    /** Every job field but the interval. */
+    options: {
+      run: () => {
+        job.started += 1;
+        return new Promise<void>((resolve) => releases.push(resolve));
+      },
+      log: capturedLog().log,
+      failureMessage: 'job failed',
     },
     releaseAll: () => {
       for (const release of releases.splice(0)) release();
@@ -54,14 +59,8 @@ describe('startPeriodicJob', () => {
 
   it('skips ticks while a run is in progress', async () => {
     const job = gatedJob();
-    const { log } = capturedLog();
 
-    const stop = startPeriodicJob({
-      run: job.run,
-      intervalMs: INTERVAL_MS,
-      log,
-      failureMessage: 'job failed',
-    });
+    const stop = startPeriodicJob({ ...job.options, intervalMs: INTERVAL_MS });
     await vi.advanceTimersByTimeAsync(3 * INTERVAL_MS);
     const whileBlocked = job.started;
     job.releaseAll();
@@ -76,13 +75,7 @@ describe('startPeriodicJob', () => {
 
   it('waits for a run in progress when stopped', async () => {
     const job = gatedJob();
-    const { log } = capturedLog();
-    const stop = startPeriodicJob({
-      run: job.run,
-      intervalMs: INTERVAL_MS,
-      log,
-      failureMessage: 'job failed',
-    });
+    const stop = startPeriodicJob({ ...job.options, intervalMs: INTERVAL_MS });
 
     let stopped = false;
     const stopping = stop().then(() => {
@@ -140,12 +133,7 @@ describe('schedulePeriodicJob', () => {
   it('runs from ready until close', async () => {
     const app = Fastify();
     const job = gatedJob();
-    schedulePeriodicJob(app, {
-      run: job.run,
-      intervalMs: 60_000,
-      log: app.log,
-      failureMessage: 'job failed',
-    });
+    schedulePeriodicJob(app, { ...job.options, intervalMs: 60_000 });
 
     const beforeReady = job.started;
     await app.ready();
