@@ -54,6 +54,8 @@ const ROUNDS = 7;
 const BUCKET = 'recordings-bench';
 const ACCESS_KEY_ID = 'BENCHKEY';
 const SECRET_ACCESS_KEY = 'bench-secret-access-key';
+/** One master key for every fixture: the database's audit MAC key is wrapped by the first one used. */
+const MASTER_KEY_HEX = randomBytes(32).toString('hex');
 
 interface Fixture {
   db: TestDatabase;
@@ -91,7 +93,7 @@ async function setUp(store: ObjectStore, db: TestDatabase): Promise<Fixture> {
   );
   const phi = createPhiStore({
     db,
-    masterKeys: MasterKeyring.fromHex({ current: randomBytes(32).toString('hex') }),
+    masterKeys: MasterKeyring.fromHex({ current: MASTER_KEY_HEX }),
   });
   const repository = new RecordingRepository(db, 30);
   const service = new RecordingService({
