@@ -16,4 +16,4 @@ export { createLoggerOptions, REDACTED_FIELDS } from './logger.js';
 export { type DependencyCall, type DependencyObserver, installMetrics, ServiceMetrics } from './metrics.js';
 export { type PeriodicJob, schedulePeriodicJob, startPeriodicJob } from './periodic-job.js';
 export * from './principal.js';
-export { installGracefulShutdown, type ShutdownStep } from './shutdown.js';
+export { type GracefulShutdownOptions, installGracefulShutdown, type ShutdownStep } from './shutdown.js';

@@ -5,24 +5,32 @@ export interface ShutdownStep {
   close: () => Promise<void>;
 }
 
+export interface GracefulShutdownOptions {
+  /** Milliseconds the steps may take before the process exits anyway. Defaults to 25,000. */
+  timeoutMs?: number;
+  /**
+   * Milliseconds after the first signal during which further signals count as the same stop request.
+   * Ctrl-C under `npm start` delivers SIGINT twice: once from the terminal to the process group, and
+   * once forwarded by npm. Defaults to 1,000.
+   */
+  repeatWindowMs?: number;
+}
+
 /**
  * On SIGTERM or SIGINT, runs the steps in order (typically: close the HTTP servers, which stops
- * accepting and waits for in-flight requests, then close the database) and exits. A second signal
- * or `timeoutMs` forces the exit.
+ * accepting and waits for in-flight requests, then close the database) and exits. A signal that
+ * arrives later than `repeatWindowMs` after the first, or the timeout, forces the exit.
  */
 export function installGracefulShutdown(
   steps: readonly ShutdownStep[],
   logger: Logger,
-  timeoutMs = 25_000,
+  options: GracefulShutdownOptions = {},
 ): void {
-  let closing = false;
+  const timeoutMs = options.timeoutMs ?? 25_000;
+  const repeatWindowMs = options.repeatWindowMs ?? 1000;
+  let firstSignalAt: number | undefined;
 
   const shutdown = async (signal: string) => {
-    if (closing) {
-      logger.warn({ signal }, 'second signal received; exiting without waiting');
-      process.exit(1);
-    }
-    closing = true;
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown timed out; exiting');
@@ -43,6 +51,21 @@ export function installGracefulShutdown(
     process.exit(failed ? 1 : 0);
   };
 
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
+      void shutdown(signal);
+      return;
+    }
+    if (Date.now() - firstSignalAt < repeatWindowMs) {
+      logger.debug({ signal }, 'signal repeated while shutting down; still closing');
+      return;
+    }
+    logger.warn({ signal }, 'second signal received; exiting without waiting');
+    process.exit(1);
+  };
+  // Listeners stay installed: without one, a repeated signal would kill the process with Node's
+  // default action before the steps finish.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

@@ -24,11 +24,14 @@ export async function startProcess(options: {
   ready: RegExp;
   timeoutMs?: number;
   cwd?: string;
+  /** Starts the process in a process group of its own, as a terminal starts a command. */
+  detached?: boolean;
 }): Promise<{ process: ManagedProcess; match: RegExpMatchArray }> {
   const child = spawn(options.command, options.args, {
     env: options.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const output: string[] = [];
   const managed: ManagedProcess = {

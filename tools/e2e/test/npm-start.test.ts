@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type ManagedProcess, startProcess } from '../src/processes.js';
 import { freePort } from './support.js';
 
@@ -24,12 +24,56 @@ async function portClosed(port: number): Promise<boolean> {
   }
 }
 
+/** Starts `npm start` on free ports in a data directory of its own. */
+async function startNpm(dataDir: string, options: { detached: boolean }) {
+  const authPort = await freePort();
+  const started = await startProcess({
+    name: 'npm start',
+    command: 'npm',
+    args: ['start'],
+    cwd: repositoryRoot,
+    detached: options.detached,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      DATA_DIR: dataDir,
+      AUTH_PORT: String(authPort),
+      SKILLPOD_PORT: String(await freePort()),
+      COCKPIT_PORT: String(await freePort()),
+    },
+    ready: /"name":"cockpit-svc".*"msg":"service listening"/,
+    timeoutMs: 150_000,
+  });
+  return { npm: started.process, authPort };
+}
+
+/**
+ * Resolves true once every process that inherited npm's output pipe (npm, its shell and the server)
+ * has exited, because the pipe closes only then; false after 30 s.
+ */
+function allExited(npm: ManagedProcess): Promise<boolean> {
+  const pipeClosed = once(npm.child.stdout ?? npm.child, 'close');
+  return Promise.race([
+    pipeClosed.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000)),
+  ]);
+}
+
 describe('npm start', () => {
   let dataDir: string | undefined;
   let npm: ManagedProcess | undefined;
 
-  afterAll(async () => {
+  afterEach(async () => {
     await npm?.stop();
+    // After a failure the server may outlive npm; its process group ends with it.
+    if (npm?.child.pid !== undefined) {
+      try {
+        process.kill(-npm.child.pid, 'SIGKILL');
+      } catch {
+        // The group has already exited, or the process had no group of its own.
+      }
+    }
+    npm = undefined;
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -37,38 +81,33 @@ describe('npm start', () => {
     'stops the services on SIGTERM to npm',
     async () => {
       dataDir = await mkdtemp(path.join(tmpdir(), 'skillancer-npm-start-'));
-      const authPort = await freePort();
-      const started = await startProcess({
-        name: 'npm start',
-        command: 'npm',
-        args: ['start'],
-        cwd: repositoryRoot,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? tmpdir(),
-          DATA_DIR: dataDir,
-          AUTH_PORT: String(authPort),
-          SKILLPOD_PORT: String(await freePort()),
-          COCKPIT_PORT: String(await freePort()),
-        },
-        ready: /"name":"cockpit-svc".*"msg":"service listening"/,
-        timeoutMs: 150_000,
-      });
-      npm = started.process;
-      const { child, output } = npm;
-      // The output pipe closes only once every process that inherited it (npm, its shell and the
-      // server) has exited, so a server orphaned by npm keeps it open.
-      const pipeClosed = once(child.stdout ?? child, 'close');
+      const started = await startNpm(dataDir, { detached: false });
+      npm = started.npm;
+      const exited = allExited(npm);
 
-      child.kill('SIGTERM');
-      const closed = await Promise.race([
-        pipeClosed.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000)),
-      ]);
+      npm.child.kill('SIGTERM');
 
-      expect(closed).toBe(true);
-      expect(await portClosed(authPort)).toBe(true);
-      expect(output.some((line) => line.includes('"msg":"shutdown complete"'))).toBe(true);
+      expect(await exited).toBe(true);
+      expect(await portClosed(started.authPort)).toBe(true);
+      expect(npm.output.some((line) => line.includes('"msg":"shutdown complete"'))).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'shuts down gracefully on Ctrl-C',
+    async () => {
+      dataDir = await mkdtemp(path.join(tmpdir(), 'skillancer-npm-start-'));
+      const started = await startNpm(dataDir, { detached: true });
+      npm = started.npm;
+      const exited = allExited(npm);
+
+      // A terminal sends Ctrl-C's SIGINT to the whole process group, and npm forwards it again.
+      process.kill(-(npm.child.pid ?? 0), 'SIGINT');
+
+      expect(await exited).toBe(true);
+      expect(await portClosed(started.authPort)).toBe(true);
+      expect(npm.output.some((line) => line.includes('"msg":"shutdown complete"'))).toBe(true);
     },
     TIMEOUT_MS,
   );
