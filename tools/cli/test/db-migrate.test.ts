@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSummary } from '../src/commands/db.js';
 import { createDataDir, type DataDir, runCli, withDatabase } from './support.js';
+
+const execFileAsync = promisify(execFile);
 
 let dataDir: DataDir;
 
@@ -28,6 +33,16 @@ describe('skillancer db migrate', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('No pending migrations; the pglite database is up to date.\n');
+  });
+
+  it('prints only the summary on stdout', async () => {
+    const bin = fileURLToPath(new URL('../bin/skillancer.js', import.meta.url));
+    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, 'db', 'migrate'], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATA_DIR: dataDir.path },
+    });
+
+    expect(stdout).toBe('No pending migrations; the pglite database is up to date.\n');
+    expect(stderr).toContain('"msg":"database ready"');
   });
 
   it('fails on an edited migration', async () => {

@@ -6,7 +6,8 @@ import type { CliIo } from '../runtime/io.js';
 
 /** Applies pending migrations to the configured database and prints what it applied. */
 export async function migrateDatabase(config: PlatformConfig, io: Pick<CliIo, 'stdout'>): Promise<void> {
-  const logger = pino(createLoggerOptions('skillancer', config.logLevel));
+  // Logs go to stderr, so stdout carries only the summary line, like the other commands' reports.
+  const logger = pino(createLoggerOptions('skillancer', config.logLevel), pino.destination(2));
   const { db, migrations } = await openMigratedDatabase(config, logger);
   await db.close();
   io.stdout.write(`${migrationSummary(db.engine, migrations.applied)}\n`);
