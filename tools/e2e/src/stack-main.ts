@@ -1,13 +1,16 @@
 /**
  * `npm run stack`: starts the production-like set-up for a developer and keeps it running until
  * Ctrl-C. It uses the machine's PostgreSQL (STACK_POSTGRES_URL, a role that may create databases)
- * and Redis (STACK_REDIS_URL), and keeps the S3 peer's objects, the master key and the service logs
- * under .data/stack. To start over, drop the printed database and delete that folder.
+ * and Redis (STACK_REDIS_URL), and keeps the S3 peer's objects and credentials, the master key and the
+ * service logs under .data/stack (STACK_DATA_DIR). The services listen on AUTH_PORT, SKILLPOD_PORT and
+ * COCKPIT_PORT and the S3 peer on STACK_S3_PORT. To start over, drop the printed database and delete
+ * the data folder.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startStack } from './stack.js';
+import { loadStackS3Credentials, stackPortsFromEnv } from './stack-settings.js';
 
 const dataDir = path.resolve(process.env.STACK_DATA_DIR ?? '.data/stack');
 
@@ -32,6 +35,7 @@ async function stackMasterKey(): Promise<string> {
 }
 
 try {
+  const { s3: s3Port, ...ports } = stackPortsFromEnv(process.env);
   const stack = await startStack({
     dataDir,
     adminDatabaseUrl: process.env.STACK_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -39,6 +43,9 @@ try {
     servicesLogFile: path.join(dataDir, 'services.log'),
     redisUrl: process.env.STACK_REDIS_URL ?? 'redis://127.0.0.1:6379',
     masterKeyHex: await stackMasterKey(),
+    ports,
+    s3Port,
+    s3Credentials: await loadStackS3Credentials(dataDir),
   });
   const lines = [
     '',

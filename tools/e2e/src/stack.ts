@@ -29,6 +29,10 @@ export interface StackOptions {
   /** Duration of each simulated Hetzner action. */
   hetznerActionMs?: number;
   ports?: { auth: number; skillpod: number; cockpit: number };
+  /** Port of the S3 peer; 0 (the default) picks a free one. */
+  s3Port?: number;
+  /** The S3 peer's credentials; random ones when unset. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
   /** More variables for the services, such as `TENANT_SHRED_DELAY_HOURS`. */
   extraServiceEnv?: Record<string, string>;
   /** Appends the services' log lines to this file. */
@@ -100,7 +104,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await mkdir(options.dataDir, { recursive: true });
   await ensureDatabase(options.adminDatabaseUrl, options.databaseName);
   const databaseUrl = withDatabase(options.adminDatabaseUrl, options.databaseName);
-  const s3Credentials = {
+  const s3Credentials = options.s3Credentials ?? {
     accessKeyId: `STACK${randomBytes(6).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(24).toString('base64url'),
   };
@@ -113,7 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       args: tsEntry('packages/testing/src/s3/main.ts'),
       env: {
         ...process.env,
-        S3_PEER_PORT: '0',
+        S3_PEER_PORT: String(options.s3Port ?? 0),
         S3_PEER_PROFILE: 'r2',
         S3_PEER_BUCKETS: Object.values(STACK_BUCKETS).join(','),
         S3_PEER_ACCESS_KEY_ID: s3Credentials.accessKeyId,
