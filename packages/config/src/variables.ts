@@ -285,10 +285,11 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'S3_BUCKET_ASSETS',
     schema: bucketName,
     type: 'bucket',
-    description: 'Bucket for public platform assets.',
+    description:
+      'Bucket reserved for public platform assets. No service reads or writes it yet: `skillancer doctor` checks that it exists, and `skillancer storage migrate --to assets` copies into it.',
     defaultText: 'skillancer-assets',
     example: 'skillancer-assets',
-    services: ['auth-svc'],
+    services: ['cli'],
   },
   {
     name: 'S3_BUCKET_RECORDINGS',
