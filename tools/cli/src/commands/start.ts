@@ -7,8 +7,16 @@ import {
 } from '@skillancer/service-kit';
 import pino from 'pino';
 import { openPlatformDatabase } from '../runtime/database.js';
+import { CliError } from '../runtime/io.js';
 import { resolveMasterKey } from '../runtime/master-key.js';
-import { createService, metricsFor, portOf, SERVICE_NAMES, type ServiceName } from '../runtime/services.js';
+import {
+  createService,
+  metricsFor,
+  portOf,
+  portVariableOf,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '../runtime/services.js';
 
 export interface StartedPlatform {
   urls: Map<ServiceName, string>;
@@ -45,7 +53,11 @@ export async function startPlatform(
       const port = portOf(name, config, services.length === 1);
       const service = await createService(name, { config, db, masterKey, metrics, listenPort: port });
       steps.splice(steps.indexOf(database), 0, { name, close: service.close });
-      await service.app.listen({ host: config.host, port });
+      try {
+        await service.app.listen({ host: config.host, port });
+      } catch (error) {
+        throw listenError(error, name, config, port, services.length === 1);
+      }
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       urls.set(name, url);
       logger.info({ name, url, docs: `${url}/docs` }, 'service listening');
@@ -74,4 +86,19 @@ export async function startPlatform(
       for (const step of steps) await step.close();
     },
   };
+}
+
+/** Turns a port already in use into an error that names the variable setting that port. */
+function listenError(
+  error: unknown,
+  name: ServiceName,
+  config: PlatformConfig,
+  port: number,
+  startedAlone: boolean,
+): unknown {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return error;
+  const variable = portVariableOf(name, config, startedAlone);
+  return new CliError(
+    `${name} failed to listen on ${config.host}:${port}: the port is already in use (EADDRINUSE); stop the process that uses it or set ${variable} to a free port`,
+  );
 }

@@ -36,6 +36,14 @@ export function portOf(name: ServiceName, config: PlatformConfig, startedAlone: 
   return config.ports.cockpit;
 }
 
+/** Returns the environment variable that sets the port `portOf` returns, for error messages. */
+export function portVariableOf(name: ServiceName, config: PlatformConfig, startedAlone: boolean): string {
+  if (startedAlone && config.portOverride !== undefined) return 'PORT';
+  if (name === 'auth-svc') return 'AUTH_PORT';
+  if (name === 'skillpod-svc') return 'SKILLPOD_PORT';
+  return 'COCKPIT_PORT';
+}
+
 export function metricsFor(
   names: readonly ServiceName[],
 ): Array<{ name: ServiceName; metrics: ServiceMetrics }> {
