@@ -152,7 +152,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'AUTH_PUBLIC_URL',
-    schema: publicBaseUrl,
+    schema: publicBaseUrl('/auth'),
     type: 'url',
     description:
       'Base URL at which clients reach auth-svc, when that is not its listen address: behind a proxy, through a container port mapping or from another machine. On filesystem storage the avatar and portfolio image links start with it (`<URL>/files/uploads/…`), so the proxy must forward that path to auth-svc. Without it the links use HOST (127.0.0.1 for 0.0.0.0 or ::) and the port auth-svc listens on.',
@@ -162,7 +162,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'COCKPIT_PUBLIC_URL',
-    schema: publicBaseUrl,
+    schema: publicBaseUrl('/cockpit'),
     type: 'url',
     description:
       'Base URL at which clients reach cockpit-svc, when that is not its listen address: behind a proxy, through a container port mapping or from another machine. On filesystem storage the invoice PDF links start with it (`<URL>/files/invoices/…`), so the proxy must forward that path to cockpit-svc. Without it the links use HOST (127.0.0.1 for 0.0.0.0 or ::) and the port cockpit-svc listens on.',

@@ -182,7 +182,18 @@ describe('AUTH_PUBLIC_URL and COCKPIT_PUBLIC_URL', () => {
     const problems = problemsOf({ COCKPIT_PUBLIC_URL: 'localhost:3004' });
 
     expect(problems).toEqual([
-      'COCKPIT_PUBLIC_URL must be an absolute http:// or https:// URL such as https://dev.example.com or https://dev.example.com/auth',
+      'COCKPIT_PUBLIC_URL must be an absolute http:// or https:// URL such as https://dev.example.com or https://dev.example.com/cockpit',
     ]);
+  });
+
+  it('shows a path example for each service', () => {
+    const problems = problemsOf({ AUTH_PUBLIC_URL: 'https://dev.example.com/?x=1', COCKPIT_PUBLIC_URL: 'x' });
+
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /^AUTH_PUBLIC_URL must not have a query string .*https:\/\/dev\.example\.com\/auth$/,
+    );
+    expect(problems[1]).toMatch(/^COCKPIT_PUBLIC_URL must be .*https:\/\/dev\.example\.com\/cockpit$/);
+    expect(problems[1]).not.toContain('/auth');
   });
 });
