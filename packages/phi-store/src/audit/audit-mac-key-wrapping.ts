@@ -7,6 +7,7 @@ import {
   wrapKey,
 } from '@skillancer/phi-crypto';
 import { PhiStoreError } from '../errors.js';
+import { rewrapStoredKey } from '../keys/rewrap-stored-key.js';
 
 /** A row of `phi_audit_mac_keys`. */
 export interface WrappedAuditMacKey {
@@ -80,34 +81,27 @@ export async function rewrapAuditMacKeys(
   );
   const summary: AuditMacKeyRewrapSummary = { total: rows.length, rewrapped: 0, skipped: 0, failures: [] };
   for (const row of rows) {
-    let key: Buffer;
-    try {
-      key = unwrapAuditMacKey(masterKeys, {
-        version: row.version,
-        wrappedKey: row.wrapped_key,
-        masterKeyId: row.master_key_id,
-      });
-    } catch (error) {
-      summary.failures.push({
-        version: row.version,
-        message: error instanceof Error ? error.message : String(error),
-      });
-      continue;
-    }
-    try {
-      const next = wrapAuditMacKey(masterKeys, row.version, key);
-      const { rowCount } = await db.query(
-        `UPDATE phi_audit_mac_keys SET wrapped_key = $3, master_key_id = $4
-          WHERE version = $1 AND master_key_id = $2`,
-        [row.version, row.master_key_id, next.wrappedKey, next.masterKeyId],
-      );
-      if (rowCount === 1) {
-        summary.rewrapped += 1;
-      } else {
-        summary.skipped += 1;
-      }
-    } finally {
-      key.fill(0);
+    const result = await rewrapStoredKey({
+      unwrap: () =>
+        unwrapAuditMacKey(masterKeys, {
+          version: row.version,
+          wrappedKey: row.wrapped_key,
+          masterKeyId: row.master_key_id,
+        }),
+      wrap: (key) => wrapAuditMacKey(masterKeys, row.version, key),
+      store: async (next) => {
+        const { rowCount } = await db.query(
+          `UPDATE phi_audit_mac_keys SET wrapped_key = $3, master_key_id = $4
+            WHERE version = $1 AND master_key_id = $2`,
+          [row.version, row.master_key_id, next.wrappedKey, next.masterKeyId],
+        );
+        return rowCount;
+      },
+    });
+    if (result.outcome === 'failed') {
+      summary.failures.push({ version: row.version, message: result.message });
+    } else {
+      summary[result.outcome] += 1;
     }
   }
   return summary;

@@ -7,6 +7,7 @@ import {
   wrapKey,
 } from '@skillancer/phi-crypto';
 import { PhiStoreError } from '../errors.js';
+import { rewrapStoredKey } from '../keys/rewrap-stored-key.js';
 
 /** A token signing key's 32-byte Ed25519 seed, wrapped by a master key. */
 export interface WrappedSigningKey {
@@ -101,33 +102,27 @@ export async function rewrapSigningKeys(
       summary.legacy += 1;
       continue;
     }
-    let seed: Buffer;
-    try {
-      seed = unwrapSigningKeySeed(masterKeys, row.kid, {
-        wrappedKey: row.private_key_ciphertext,
-        masterKeyId: row.master_key_id,
-      });
-    } catch (error) {
-      summary.failures.push({
-        kid: row.kid,
-        message: error instanceof Error ? error.message : String(error),
-      });
-      continue;
-    }
-    try {
-      const next = wrapSigningKeySeed(masterKeys, row.kid, seed);
-      const { rowCount } = await db.query(
-        `UPDATE signing_keys SET private_key_ciphertext = $3, master_key_id = $4
-          WHERE kid = $1 AND master_key_id = $2`,
-        [row.kid, row.master_key_id, next.wrappedKey, next.masterKeyId],
-      );
-      if (rowCount === 1) {
-        summary.rewrapped += 1;
-      } else {
-        summary.skipped += 1;
-      }
-    } finally {
-      seed.fill(0);
+    const masterKeyId = row.master_key_id;
+    const result = await rewrapStoredKey({
+      unwrap: () =>
+        unwrapSigningKeySeed(masterKeys, row.kid, {
+          wrappedKey: row.private_key_ciphertext,
+          masterKeyId,
+        }),
+      wrap: (seed) => wrapSigningKeySeed(masterKeys, row.kid, seed),
+      store: async (next) => {
+        const { rowCount } = await db.query(
+          `UPDATE signing_keys SET private_key_ciphertext = $3, master_key_id = $4
+            WHERE kid = $1 AND master_key_id = $2`,
+          [row.kid, masterKeyId, next.wrappedKey, next.masterKeyId],
+        );
+        return rowCount;
+      },
+    });
+    if (result.outcome === 'failed') {
+      summary.failures.push({ kid: row.kid, message: result.message });
+    } else {
+      summary[result.outcome] += 1;
     }
   }
   return summary;
