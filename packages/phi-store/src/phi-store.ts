@@ -56,8 +56,8 @@ export interface PhiStore {
   readonly records: PhiRecordRepository;
   readonly shredRequests: ShredRequestStore;
   /**
-   * Zeroes the cached tenant keys and forgets the cached audit MAC keys. The database and the
-   * master keys stay open; their owner closes them.
+   * Zeroes the cached tenant keys and clears the cached audit MAC keys. The database and the
+   * master keys stay open, because their owner closes them.
    */
   close(): void;
 }

@@ -40,9 +40,9 @@ async function withoutTrigger(db: Database, tamper: () => Promise<unknown>): Pro
 }
 
 /**
- * Rewrites a tenant's events from `fromSequence` on, as someone with write access to the database
- * but without the audit MAC key would: the first one gets `purpose`, and every hash from there on,
- * and the head, is recomputed with `key` (plain SHA-256 when absent) and labelled `macKeyVersion`.
+ * Rewrites a tenant's events from `fromSequence` on, as a writer without the audit MAC key would.
+ * The first event gets `purpose`. Every later hash and the head are recomputed with `key` (plain
+ * SHA-256 when absent) and labelled `macKeyVersion`.
  */
 async function forgeFrom(
   db: Database,

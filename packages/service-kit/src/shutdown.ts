@@ -64,7 +64,7 @@ export function installGracefulShutdown(
     logger.warn({ signal }, 'second signal received; exiting without waiting');
     process.exit(1);
   };
-  // Listeners stay installed: without one, a repeated signal would kill the process with Node's
+  // The listeners stay installed. Without one, a repeated signal would kill the process with Node's
   // default action before the steps finish.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -112,7 +112,7 @@ describe('skillancer audit verify', () => {
     );
   });
 
-  it('fails on one line when the master key cannot unwrap the audit MAC key', async () => {
+  it('fails on an unreadable audit MAC key', async () => {
     const run = await verify([], '6b'.repeat(32));
 
     expect(run.code).toBe(2);

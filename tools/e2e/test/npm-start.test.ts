@@ -48,8 +48,8 @@ async function startNpm(dataDir: string, options: { detached: boolean }) {
 }
 
 /**
- * Resolves true once every process that inherited npm's output pipe (npm, its shell and the server)
- * has exited, because the pipe closes only then; false after 30 s.
+ * Resolves true once npm's output pipe closes, which happens only when every process that inherited
+ * it (npm, its shell and the server) has exited. Resolves false after 30 s.
  */
 function allExited(npm: ManagedProcess): Promise<boolean> {
   const pipeClosed = once(npm.child.stdout ?? npm.child, 'close');
